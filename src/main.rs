@@ -1,0 +1,2 @@
+//! The `bedrock-batch` binary: flags → config → library → exit code.
+fn main() {}
