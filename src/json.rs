@@ -164,7 +164,7 @@ impl Scanner {
         self.keys.clear();
         let mut env = Envelope::default();
         match self.run(line, &mut env) {
-            Ok(kind) if kind == ValueKind::Object => Scanned::Object(env),
+            Ok(ValueKind::Object) => Scanned::Object(env),
             Ok(kind) => Scanned::NotObject(kind),
             Err(e) => Scanned::Invalid(e),
         }
@@ -810,6 +810,101 @@ fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
     }
 }
 
+/// The byte offset, in the valid JSON text `json`, of the value an RFC 6901 `pointer` names;
+/// when it does not exist (a missing field), the offset of its deepest existing ancestor.
+/// With repeated keys the last one counts, as most parsers keep the last. Used only to place
+/// findings about bodies, so it favours simplicity over speed.
+pub fn locate_pointer(json: &[u8], pointer: &str) -> usize {
+    let mut pos = skip_ws(json, 0);
+    for raw in pointer.split('/').skip(1) {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        let next = match json.get(pos) {
+            Some(b'{') => member_value(json, pos, &token),
+            Some(b'[') => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| element(json, pos, i)),
+            _ => None,
+        };
+        match next {
+            Some(p) => pos = p,
+            None => return pos,
+        }
+    }
+    pos
+}
+
+fn member_value(json: &[u8], open: usize, token: &str) -> Option<usize> {
+    let mut p = skip_ws(json, open + 1);
+    let mut found = None;
+    while json.get(p) == Some(&b'"') {
+        let (end, escaped) = scan_string(json, p).ok()?;
+        let value = skip_ws(json, skip_ws(json, end) + 1);
+        if decode_string_contents(&json[p + 1..end - 1], escaped) == token {
+            found = Some(value);
+        }
+        p = skip_ws(json, skip_value(json, value)?);
+        if json.get(p) != Some(&b',') {
+            break;
+        }
+        p = skip_ws(json, p + 1);
+    }
+    found
+}
+
+fn element(json: &[u8], open: usize, index: usize) -> Option<usize> {
+    let mut p = skip_ws(json, open + 1);
+    if json.get(p) == Some(&b']') {
+        return None;
+    }
+    for _ in 0..index {
+        p = skip_ws(json, skip_value(json, p)?);
+        if json.get(p) != Some(&b',') {
+            return None;
+        }
+        p = skip_ws(json, p + 1);
+    }
+    Some(p)
+}
+
+/// The end of the (valid) value starting at `pos`.
+fn skip_value(json: &[u8], pos: usize) -> Option<usize> {
+    match json.get(pos)? {
+        b'"' => scan_string(json, pos).ok().map(|(end, _)| end),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut p = pos;
+            while p < json.len() {
+                match json[p] {
+                    b'"' => {
+                        p = scan_string(json, p).ok()?.0;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(p + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                p += 1;
+            }
+            None
+        }
+        _ => {
+            let mut p = pos;
+            while p < json.len()
+                && !matches!(json[p], b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
+            {
+                p += 1;
+            }
+            Some(p)
+        }
+    }
+}
+
 /// 1-based column, in Unicode characters, of byte `offset` in a UTF-8 `line`.
 pub fn char_column(line: &[u8], offset: usize) -> u64 {
     let prefix = &line[..offset.min(line.len())];
@@ -925,6 +1020,17 @@ mod tests {
             "]".repeat(depth)
         );
         assert!(matches!(scan(&s), Scanned::Object(_)));
+    }
+
+    #[test]
+    fn pointers_locate_values() {
+        let j = br#"{"a":{"b":[10, {"c":"x"}],"b~/":1},"a":{"d":[1,2, 3]}}"#;
+        let at = |p: &str| locate_pointer(j, p);
+        // Repeated "a": the last counts.
+        assert_eq!(&j[at("/a")..at("/a") + 6], b"{\"d\":[");
+        assert_eq!(&j[at("/a/d/2")..at("/a/d/2") + 1], b"3");
+        assert_eq!(at("/a/missing"), at("/a"));
+        assert_eq!(at(""), 0);
     }
 
     #[test]

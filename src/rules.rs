@@ -244,6 +244,44 @@ impl Serialize for RuleCode {
     }
 }
 
+/// The files of one fixture input: (name, bytes).
+pub type FixtureFiles = &'static [(&'static str, &'static [u8])];
+
+include!(concat!(env!("OUT_DIR"), "/rule_examples.rs"));
+
+/// A failing and a passing example of a rule, from `fixtures/<CODE>/`.
+#[derive(Debug)]
+pub struct RuleExample {
+    /// The flags the examples are checked with.
+    pub args: Vec<String>,
+    /// A remark on the example.
+    pub note: Option<String>,
+    /// Failing input: (name, bytes) per file.
+    pub fail: &'static [(&'static str, &'static [u8])],
+    /// Passing input: (name, bytes) per file.
+    pub pass: &'static [(&'static str, &'static [u8])],
+}
+
+/// The example of `code`, when its fixture was embedded at build time.
+pub fn example(code: RuleCode) -> Option<RuleExample> {
+    let (_, case, fail, pass) = RULE_EXAMPLES.iter().find(|(c, ..)| *c == code.as_str())?;
+    let case: serde_json::Value = serde_json::from_str(case).ok()?;
+    let args = case["args"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(RuleExample {
+        args,
+        note: case["note"].as_str().map(str::to_string),
+        fail,
+        pass,
+    })
+}
+
 /// Error for a string that names no rule.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown rule code `{0}`; run `bedrock-batch rules` for the list")]

@@ -349,16 +349,14 @@ impl ChunkChecker<'_, '_> {
                 if let Some(body) = self.rules.body {
                     self.body_findings.clear();
                     body.check(&line[m.value_start..m.value_end], &mut self.body_findings);
+                    let body_bytes = &line[m.value_start..m.value_end];
                     for f in std::mem::take(&mut self.body_findings) {
+                        // Point at the offending value (or, for a missing field, at the
+                        // object that lacks it), not just at the body.
+                        let at =
+                            m.value_start + crate::json::locate_pointer(body_bytes, &f.pointer);
                         let pointer = format!("/modelInput{}", f.pointer);
-                        self.emit(
-                            f.code,
-                            start,
-                            rel_line,
-                            m.value_start,
-                            Some(pointer),
-                            || f.message,
-                        );
+                        self.emit(f.code, start, rel_line, at, Some(pointer), || f.message);
                     }
                 }
             }
@@ -511,7 +509,8 @@ impl ChunkChecker<'_, '_> {
         }
         let is_validating = code.phase() == crate::rules::Phase::Validating;
         let keep = self.out.diagnostics.len() < self.rules.max_diagnostics;
-        if !keep && !(is_validating && self.out.first_validating.is_none()) {
+        let is_first_validating = is_validating && self.out.first_validating.is_none();
+        if !keep && !is_first_validating {
             return;
         }
         let d = Diagnostic {

@@ -1,37 +1,603 @@
-//! Body checks: which `modelInput` schema applies to a job, compiled once and shared.
+//! Body checks: which `modelInput` schema applies to a job, compiled once and shared by all
+//! worker threads, and how schema errors become `M` findings.
+//!
+//! The service's Validating phase does not look inside `modelInput`; a wrong body passes and
+//! then fails record by record while the job still ends `Completed`. This module catches those
+//! bodies before upload. Schemas (`schemas/<family>.json`, draft 2020-12) are embedded at build
+//! time; `--schema FILE` loads the user's own at run time. Most bodies are valid, so the cheap
+//! `is_valid` runs first and detailed errors are built only for failing bodies.
 
-use crate::diagnostic::Diagnostic;
-use crate::error::Result;
+use std::borrow::Cow;
+use std::path::Path;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::Validator;
+use serde_json::Value;
+
+use crate::diagnostic::{push_pointer_token, Diagnostic};
+use crate::error::{Error, Result};
 use crate::models::Resolution;
 use crate::rules::RuleCode;
-use crate::scan::BodyCheck;
+use crate::scan::{BodyCheck, BodyFinding};
 use crate::validate::ValidateOptions;
+use crate::InvocationType;
 
-/// The family, the compiled body check and any finding about the model id (M009) for a job.
+include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
+
+/// The family every Converse-type job is checked with, whatever the model.
+pub const CONVERSE_FAMILY: &str = "converse";
+
+/// Names of the embedded families.
+pub fn families() -> impl Iterator<Item = &'static str> {
+    EMBEDDED_SCHEMAS.iter().map(|(name, _)| *name)
+}
+
+/// The JSON text of an embedded family's schema.
+pub fn schema_text(family: &str) -> Option<&'static str> {
+    EMBEDDED_SCHEMAS
+        .iter()
+        .find(|(name, _)| *name == family)
+        .map(|(_, text)| *text)
+}
+
+/// What a job's bodies are checked with: the family name, the compiled check, and a finding
+/// about the model id itself (M009).
+pub struct BodySetup {
+    /// The family checked (`custom` for `--schema`).
+    pub family: Option<String>,
+    /// The compiled check.
+    pub check: Option<Box<dyn BodyCheck>>,
+    /// A finding about the model id.
+    pub model_finding: Option<Diagnostic>,
+}
+
+/// Chooses and compiles the body check for a job.
+///
+/// Without `--model-id` (and without `--schema`) bodies are not checked. A Converse-type job
+/// is checked with the Converse schema whatever the model; an InvokeModel job with its model's
+/// family; `--schema FILE` replaces both.
 pub fn body_check_for(
     resolution: Option<&Resolution>,
-    _opts: &ValidateOptions,
-) -> Result<(
-    Option<String>,
-    Option<Box<dyn BodyCheck>>,
-    Option<Diagnostic>,
-)> {
-    let Some(r) = resolution else {
-        return Ok((None, None, None));
-    };
-    if r.entry.is_none() {
-        let d = Diagnostic {
-            code: RuleCode::M009,
-            file: None,
-            path: None,
-            position: None,
-            pointer: None,
-            message: format!(
+    opts: &ValidateOptions,
+) -> Result<BodySetup> {
+    let converse = opts.invocation_type == InvocationType::Converse;
+    let model_finding = resolution.filter(|r| r.entry.is_none()).map(|r| Diagnostic {
+        code: RuleCode::M009,
+        file: None,
+        path: None,
+        position: None,
+        pointer: None,
+        message: if opts.schema.is_some() || converse {
+            format!(
+                "model id `{}` matches no catalog entry: default quotas apply (check the id; `bedrock-batch models` lists the catalog)",
+                r.input
+            )
+        } else {
+            format!(
                 "model id `{}` matches no catalog entry: bodies are not checked and default quotas apply (pass --schema FILE, or add the model to schemas/catalog.json)",
                 r.input
-            ),
-        };
-        return Ok((None, None, Some(d)));
+            )
+        },
+    });
+    if let Some(path) = &opts.schema {
+        let schema = load_user_schema(path)?;
+        let check = SchemaCheck::new(&schema, path.display().to_string(), None, converse)?;
+        return Ok(BodySetup {
+            family: Some("custom".into()),
+            check: Some(Box::new(check)),
+            model_finding,
+        });
     }
-    Ok((r.family().map(str::to_string), None, None))
+    let family = match resolution {
+        None => None,
+        Some(_) if converse => Some(CONVERSE_FAMILY),
+        Some(r) => r.family(),
+    };
+    let Some(family) = family else {
+        return Ok(BodySetup {
+            family: None,
+            check: None,
+            model_finding,
+        });
+    };
+    let text = schema_text(family).ok_or_else(|| Error::Schema {
+        path: format!("schemas/{family}.json"),
+        message: "the catalog names this family but no schema is embedded".into(),
+    })?;
+    let schema: Value = serde_json::from_str(text).map_err(|e| Error::Schema {
+        path: format!("schemas/{family}.json"),
+        message: e.to_string(),
+    })?;
+    let check = SchemaCheck::new(
+        &schema,
+        format!("schemas/{family}.json"),
+        Some(family),
+        converse,
+    )?;
+    Ok(BodySetup {
+        family: Some(family.to_string()),
+        check: Some(Box::new(check)),
+        model_finding,
+    })
+}
+
+fn load_user_schema(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Schema {
+        path: path.display().to_string(),
+        message: format!("not valid JSON: {e}"),
+    })
+}
+
+/// Families whose conversations must start with a user turn (M007), and whether leading
+/// `system` messages are skipped first.
+fn first_turn_rule(family: &str) -> Option<bool> {
+    match family {
+        "anthropic-claude-messages" | "amazon-nova-messages-v1" | CONVERSE_FAMILY => Some(false),
+        "mistral-chat" => Some(true),
+        _ => None,
+    }
+}
+
+/// A compiled schema plus the semantic checks a schema cannot express well.
+pub struct SchemaCheck {
+    validator: Validator,
+    first_turn: Option<bool>,
+    converse: bool,
+}
+
+impl SchemaCheck {
+    /// Compiles `schema` (draft 2020-12 unless it says otherwise). `origin` names it in errors.
+    pub fn new(
+        schema: &Value,
+        origin: String,
+        family: Option<&str>,
+        converse: bool,
+    ) -> Result<Self> {
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(schema)
+            .map_err(|e| Error::Schema {
+                path: origin,
+                message: e.to_string(),
+            })?;
+        Ok(SchemaCheck {
+            validator,
+            first_turn: family.and_then(first_turn_rule),
+            converse,
+        })
+    }
+
+    fn semantic(&self, body: &Value, out: &mut Vec<BodyFinding>) {
+        if let Some(skip_system) = self.first_turn {
+            if let Some(messages) = body.get("messages").and_then(Value::as_array) {
+                let first = messages.iter().enumerate().find(|(_, m)| {
+                    !(skip_system && m.get("role").and_then(Value::as_str) == Some("system"))
+                });
+                if let Some((i, m)) = first {
+                    let role = m.get("role").and_then(Value::as_str);
+                    if role.is_some_and(|r| r != "user") {
+                        out.push(BodyFinding {
+                            code: RuleCode::M007,
+                            pointer: format!("/messages/{i}/role"),
+                            message: format!(
+                                "the conversation starts with a `{}` turn; the first message must have role `user`",
+                                role.unwrap_or_default()
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        if self.converse && body.get("toolConfig").is_some() {
+            out.push(BodyFinding {
+                code: RuleCode::M008,
+                pointer: "/toolConfig".into(),
+                message: "batch inference does not support tool calling in Converse-type jobs (records with toolConfig fail with a 400 error); create the job with --model-invocation-type InvokeModel to use tools".into(),
+            });
+        }
+    }
+}
+
+impl BodyCheck for SchemaCheck {
+    fn check(&self, body: &[u8], out: &mut Vec<BodyFinding>) {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            // The scanner accepted the body, so only something serde_json refuses and RFC 8259
+            // allows (a lone surrogate escape) lands here; the schema cannot be applied.
+            out.push(BodyFinding {
+                code: RuleCode::M006,
+                pointer: String::new(),
+                message:
+                    "the body could not be decoded for the schema check (lone surrogate escape?)"
+                        .into(),
+            });
+            return;
+        };
+        let start = out.len();
+        if !self.validator.is_valid(&value) {
+            for error in self.validator.iter_errors(&value) {
+                push_error(&error, &value, out);
+            }
+        }
+        self.semantic(&value, out);
+        // Findings of one body in pointer order, so output is stable.
+        out[start..].sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
+    }
+}
+
+/// The one place where schema error kinds become rule codes. Every kind is listed, so a
+/// `jsonschema` upgrade that adds a kind is noticed here.
+fn rule_for(kind: &ValidationErrorKind) -> RuleCode {
+    use ValidationErrorKind as K;
+    match kind {
+        K::Required { .. } => RuleCode::M001,
+        K::AdditionalProperties { .. } | K::UnevaluatedProperties { .. } => RuleCode::M002,
+        K::Type { .. } => RuleCode::M003,
+        K::Minimum { .. }
+        | K::Maximum { .. }
+        | K::ExclusiveMinimum { .. }
+        | K::ExclusiveMaximum { .. }
+        | K::MinLength { .. }
+        | K::MaxLength { .. }
+        | K::MinItems { .. }
+        | K::MaxItems { .. }
+        | K::MinProperties { .. }
+        | K::MaxProperties { .. } => RuleCode::M004,
+        K::Enum { .. } | K::Constant { .. } | K::Pattern { .. } | K::Format { .. } => {
+            RuleCode::M005
+        }
+        K::AdditionalItems { .. }
+        | K::AnyOf { .. }
+        | K::BacktrackLimitExceeded { .. }
+        | K::RegexEngineFailure { .. }
+        | K::Contains
+        | K::ContentEncoding { .. }
+        | K::ContentMediaType { .. }
+        | K::Custom { .. }
+        | K::FalseSchema
+        | K::MultipleOf { .. }
+        | K::Not { .. }
+        | K::OneOfMultipleValid { .. }
+        | K::OneOfNotValid { .. }
+        | K::PropertyNames { .. }
+        | K::UnevaluatedItems { .. }
+        | K::UniqueItems
+        | K::FromUtf8 { .. }
+        | K::Referencing(_) => RuleCode::M006,
+    }
+}
+
+fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut Vec<BodyFinding>) {
+    use ValidationErrorKind as K;
+    let at = error.instance_path().as_str().to_string();
+    let code = rule_for(error.kind());
+    let field = |p: &str| -> String {
+        if p.is_empty() {
+            "the body".to_string()
+        } else {
+            format!("`{}`", p.trim_start_matches('/'))
+        }
+    };
+    let value_text = || short_value(body.pointer(&at));
+    match error.kind() {
+        K::Required { property } => {
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
+            let mut pointer = at.clone();
+            push_pointer_token(&mut pointer, &name);
+            out.push(BodyFinding {
+                code,
+                message: format!(
+                    "missing required field `{}`{}",
+                    pointer.trim_start_matches('/'),
+                    hint_missing(&name)
+                ),
+                pointer,
+            });
+        }
+        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
+            for name in unexpected {
+                let mut pointer = at.clone();
+                push_pointer_token(&mut pointer, name);
+                out.push(BodyFinding {
+                    code,
+                    message: format!(
+                        "field `{}` is not accepted by this model's body{}",
+                        pointer.trim_start_matches('/'),
+                        hint_unexpected(name)
+                    ),
+                    pointer,
+                });
+            }
+        }
+        K::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(ts) => ts
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            out.push(BodyFinding {
+                code,
+                message: format!(
+                    "{} is {}, expected {expected}",
+                    field(&at),
+                    json_type_name(body.pointer(&at))
+                ),
+                pointer: at,
+            });
+        }
+        K::Minimum { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, below the minimum {limit}",
+                field(&at),
+                value_text()
+            ),
+        ),
+        K::Maximum { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, above the maximum {limit}",
+                field(&at),
+                value_text()
+            ),
+        ),
+        K::ExclusiveMinimum { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, must be greater than {limit}",
+                field(&at),
+                value_text()
+            ),
+        ),
+        K::ExclusiveMaximum { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, must be less than {limit}",
+                field(&at),
+                value_text()
+            ),
+        ),
+        K::MinLength { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is shorter than {limit} character{}",
+                field(&at),
+                plural(*limit)
+            ),
+        ),
+        K::MaxLength { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is longer than {limit} character{}",
+                field(&at),
+                plural(*limit)
+            ),
+        ),
+        K::MinItems { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} has fewer than {limit} item{}",
+                field(&at),
+                plural(*limit)
+            ),
+        ),
+        K::MaxItems { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} has more than {limit} item{}",
+                field(&at),
+                plural(*limit)
+            ),
+        ),
+        K::MinProperties { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} has fewer than {limit} field{}",
+                field(&at),
+                plural(*limit)
+            ),
+        ),
+        K::MaxProperties { limit } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} has more than {limit} field{}",
+                field(&at),
+                plural(*limit)
+            ),
+        ),
+        K::Enum { options } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, expected one of {}",
+                field(&at),
+                value_text(),
+                short_json(options)
+            ),
+        ),
+        K::Constant { expected_value } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, expected {}",
+                field(&at),
+                value_text(),
+                short_json(expected_value)
+            ),
+        ),
+        K::Pattern { pattern } => range(
+            out,
+            code,
+            &at,
+            format!(
+                "{} is {}, which does not match the pattern {pattern}",
+                field(&at),
+                value_text()
+            ),
+        ),
+        _ => {
+            let masked = error.masked().to_string();
+            range(out, code, &at, format!("{}: {masked}", field(&at)));
+        }
+    }
+}
+
+fn range(out: &mut Vec<BodyFinding>, code: RuleCode, at: &str, message: String) {
+    out.push(BodyFinding {
+        code,
+        pointer: at.to_string(),
+        message,
+    });
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Hints for the missing fields users get wrong most often.
+fn hint_missing(name: &str) -> &'static str {
+    match name {
+        "anthropic_version" => {
+            " (Claude bodies need \"anthropic_version\": \"bedrock-2023-05-31\")"
+        }
+        "max_tokens" => " (Claude bodies must set max_tokens)",
+        "messages" => " (the conversation goes in `messages`)",
+        "prompt" => " (this model takes a `prompt` string)",
+        "inputText" => " (Titan bodies take `inputText`)",
+        _ => "",
+    }
+}
+
+/// Hints for the unexpected fields users send most often.
+fn hint_unexpected(name: &str) -> &'static str {
+    match name {
+        "modelId" | "model_id" => "; the model is chosen by the job (--model-id), not inside modelInput",
+        "textGenerationConfig" => "; that is a Titan key: Nova takes `inferenceConfig`",
+        "parameters" => "; that is the SageMaker shape: Bedrock Llama takes `prompt`, `max_gen_len`, `temperature`, `top_p`",
+        "recordId" => "; recordId belongs next to modelInput, not inside it",
+        "stream" => "; batch records cannot stream",
+        _ => "",
+    }
+}
+
+fn json_type_name(v: Option<&Value>) -> &'static str {
+    match v {
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "a boolean",
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => "an integer",
+        Some(Value::Number(_)) => "a number",
+        Some(Value::String(_)) => "a string",
+        Some(Value::Array(_)) => "an array",
+        Some(Value::Object(_)) => "an object",
+        None => "absent",
+    }
+}
+
+fn short_value(v: Option<&Value>) -> String {
+    v.map_or_else(|| "absent".into(), short_json)
+}
+
+fn short_json(v: &Value) -> String {
+    let text: Cow<'_, str> = Cow::Owned(v.to_string());
+    crate::scan::shorten(&text, 80)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn findings(
+        schema: Value,
+        body: &str,
+        converse: bool,
+        family: Option<&str>,
+    ) -> Vec<(RuleCode, String)> {
+        let check = SchemaCheck::new(&schema, "test".into(), family, converse).unwrap();
+        let mut out = Vec::new();
+        check.check(body.as_bytes(), &mut out);
+        out.into_iter().map(|f| (f.code, f.pointer)).collect()
+    }
+
+    #[test]
+    fn kinds_map_to_codes_with_pointers() {
+        let schema = json!({
+            "type": "object", "additionalProperties": false,
+            "required": ["max_tokens", "messages"],
+            "properties": {
+                "max_tokens": {"type": "integer", "minimum": 1},
+                "temperature": {"type": "number", "maximum": 1},
+                "messages": {"type": "array", "items": {"type": "object", "properties": {"role": {"enum": ["user", "assistant"]}}}}
+            }
+        });
+        assert_eq!(
+            findings(
+                schema.clone(),
+                r#"{"messages":[{"role":"bot"}],"temperature":2,"modelId":"x"}"#,
+                false,
+                None
+            ),
+            vec![
+                (RuleCode::M001, "/max_tokens".into()),
+                (RuleCode::M005, "/messages/0/role".into()),
+                (RuleCode::M002, "/modelId".into()),
+                (RuleCode::M004, "/temperature".into()),
+            ]
+        );
+        assert_eq!(
+            findings(schema, r#"{"max_tokens":"5","messages":[]}"#, false, None),
+            vec![(RuleCode::M003, "/max_tokens".into())]
+        );
+    }
+
+    #[test]
+    fn semantic_checks() {
+        let any = json!({"type": "object"});
+        let body = r#"{"messages":[{"role":"assistant","content":"x"}],"toolConfig":{}}"#;
+        assert_eq!(
+            findings(any.clone(), body, true, Some(CONVERSE_FAMILY)),
+            vec![
+                (RuleCode::M007, "/messages/0/role".into()),
+                (RuleCode::M008, "/toolConfig".into())
+            ]
+        );
+        assert_eq!(
+            findings(any.clone(), body, false, Some("meta-llama")),
+            vec![]
+        );
+        let mistral =
+            r#"{"messages":[{"role":"system","content":"x"},{"role":"user","content":"y"}]}"#;
+        assert_eq!(findings(any, mistral, false, Some("mistral-chat")), vec![]);
+    }
 }

@@ -232,14 +232,13 @@ impl JobSetup {
             .as_ref()
             .map_or(Catalog::embedded().default_quotas, |r| r.quotas())
             .with(&opts.quota_overrides);
-        let (family, body, model_finding) =
-            crate::schema::body_check_for(resolution.as_ref(), opts)?;
+        let body = crate::schema::body_check_for(resolution.as_ref(), opts)?;
         Ok(JobSetup {
             model_id: opts.model_id.clone(),
-            family,
+            family: body.family,
             quotas,
-            body,
-            model_finding,
+            body: body.check,
+            model_finding: body.model_finding,
         })
     }
 }

@@ -2,9 +2,11 @@
 //! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
 //! could not do its work).
 
+mod models;
 mod output;
 mod progress;
 mod rules;
+mod schema;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,9 +24,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check files, folders or stdin as one batch inference job.
-    Validate(validate::ValidateArgs),
-    /// List every rule, or explain one.
+    Validate(Box<validate::ValidateArgs>),
+    /// List the model catalog, or show what one model id resolves to and why.
+    Models(models::ModelsArgs),
+    /// List every rule, or explain one with a failing and a passing example.
     Rules(rules::RulesArgs),
+    /// Print the JSON Schema used for a body family.
+    Schema(schema::SchemaArgs),
 }
 
 /// Exit code: the tool could not do its work.
@@ -41,8 +47,10 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Validate(args) => validate::run(args),
+        Command::Validate(args) => validate::run(*args),
+        Command::Models(args) => models::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }
 

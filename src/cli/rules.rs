@@ -50,10 +50,11 @@ pub fn run(args: RulesArgs) -> ExitCode {
             Ok(())
         }),
         Some(code) => {
-            let rule = match code.parse::<RuleCode>() {
-                Ok(r) => r.info(),
+            let code = match code.parse::<RuleCode>() {
+                Ok(r) => r,
                 Err(e) => return tool_error(e),
             };
+            let rule = code.info();
             with_stdout(|out| {
                 writeln!(
                     out,
@@ -62,7 +63,30 @@ pub fn run(args: RulesArgs) -> ExitCode {
                 )?;
                 writeln!(out)?;
                 writeln!(out, "What it flags: {}", rule.summary)?;
-                writeln!(out, "Why it matters: {}", rule.rationale)
+                writeln!(out, "Why it matters: {}", rule.rationale)?;
+                let Some(ex) = bedrock_batch::rules::example(code) else {
+                    return Ok(());
+                };
+                writeln!(out)?;
+                if let Some(note) = &ex.note {
+                    writeln!(out, "{note}")?;
+                }
+                writeln!(
+                    out,
+                    "Examples (fixtures/{}/), checked with: bedrock-batch validate {}",
+                    code,
+                    ex.args.join(" ")
+                )?;
+                for (title, files) in [("Fails", ex.fail), ("Passes", ex.pass)] {
+                    for (name, bytes) in files {
+                        writeln!(out)?;
+                        writeln!(out, "{title}: {name}")?;
+                        for line in show_bytes(bytes).lines().take(12) {
+                            writeln!(out, "    {}", clip(line, 240))?;
+                        }
+                    }
+                }
+                Ok(())
             })
         }
     };
@@ -70,4 +94,24 @@ pub fn run(args: RulesArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => tool_error(format!("cannot write: {e}")),
     }
+}
+
+/// Bytes for display: UTF-8 as is, with line ends, BOMs and bad bytes made visible.
+fn show_bytes(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut shown = text.replace('\u{FEFF}', "<BOM>").replace("\r\n", "<CR>\n");
+    if shown.is_empty() {
+        shown = "(empty file)".into();
+    } else if !bytes.ends_with(b"\n") {
+        shown.push_str("<no newline at end>");
+    }
+    if text.contains('\u{FFFD}') {
+        shown.push_str("\n(\u{FFFD} marks bytes that are not UTF-8)");
+    }
+    shown
+}
+
+/// A line cut to `max` characters, for examples with very long records.
+pub fn clip(line: &str, max: usize) -> String {
+    bedrock_batch::scan::shorten(line, max)
 }

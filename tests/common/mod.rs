@@ -1,0 +1,100 @@
+//! Helpers shared by the integration tests: run the real binary, parse its JSON report.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The repository root (fixtures are relative to it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture path.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+/// `bedrock-batch` with the repository root as working directory and no CI noise.
+pub fn bb() -> Command {
+    let mut cmd = Command::cargo_bin("bedrock-batch").expect("binary built");
+    cmd.current_dir(root());
+    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+/// The outcome of a run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `bedrock-batch ARGS` (optionally with stdin) and captures everything.
+pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = bb();
+    cmd.args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    let out = cmd.output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `validate --format json ARGS` on paths, returning the parsed report and exit code.
+pub fn validate_json(args: &[&str], paths: &[&Path]) -> (Value, i32) {
+    let mut all: Vec<String> = vec!["validate".into(), "--format".into(), "json".into()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    all.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let r = run(&refs, None);
+    (r.json(), r.code)
+}
+
+/// The codes of a report's diagnostics, in order.
+pub fn codes(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The first diagnostic with `code`.
+pub fn find<'a>(report: &'a Value, code: &str) -> Option<&'a Value> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == code)
+}
+
+/// Three valid Claude records with 11-character ids, one per line.
+pub fn record(i: usize) -> String {
+    format!(
+        r#"{{"recordId":"REC{i:08}","modelInput":{{"anthropic_version":"bedrock-2023-05-31","max_tokens":256,"messages":[{{"role":"user","content":"Summarize record {i}."}}]}}}}"#
+    )
+}
+
+/// `n` valid records, each ending in `\n`.
+pub fn records(n: usize) -> String {
+    (1..=n).map(|i| record(i) + "\n").collect()
+}
