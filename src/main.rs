@@ -1,2 +1,7 @@
 //! The `bedrock-batch` binary: flags → config → library → exit code.
-fn main() {}
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

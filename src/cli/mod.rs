@@ -1,0 +1,53 @@
+//! Command-line glue: parse flags, build the library's configuration, run, print, and turn
+//! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
+//! could not do its work).
+
+mod output;
+mod progress;
+mod rules;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Check and prepare JSONL input for Amazon Bedrock batch inference, before upload.
+#[derive(Parser)]
+#[command(name = "bedrock-batch", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check files, folders or stdin as one batch inference job.
+    Validate(validate::ValidateArgs),
+    /// List every rule, or explain one.
+    Rules(rules::RulesArgs),
+}
+
+/// Exit code: the tool could not do its work.
+pub const EXIT_TOOL_ERROR: u8 = 2;
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_TOOL_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Rules(args) => rules::run(args),
+    }
+}
+
+/// Prints a one-line tool error and returns exit code 2.
+pub fn tool_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("bedrock-batch: error: {message}");
+    ExitCode::from(EXIT_TOOL_ERROR)
+}

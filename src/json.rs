@@ -1,0 +1,883 @@
+//! A validating JSON scanner for one JSONL line that builds no tree.
+//!
+//! It answers, in one pass and without allocating per value, what the envelope checks need:
+//! is the line valid JSON (RFC 8259; where parsing failed if not), is it an object, where are
+//! its `recordId` and `modelInput` values, which other top-level keys it has, and which objects
+//! at any depth repeat a key. It is iterative (an explicit stack), so nesting depth cannot
+//! overflow the thread's stack, and duplicate-key detection switches from a linear scan to a
+//! hash set for objects with many keys, so hostile input stays linear.
+//!
+//! Why not a DOM parser: measured on the benchmark file, building a `simd-json` tape or value
+//! for every line costs about twice the whole envelope budget, and `serde_json` cannot report
+//! duplicate keys below the top level without materialising every string. The tree is only
+//! built (with `simd-json`) for `modelInput` when a body schema is checked. The scanner's
+//! accept/reject decisions are tested against `serde_json` by property tests.
+//!
+//! The input must already be valid UTF-8 (the caller checks whole chunks at once, which is
+//! much faster than checking per string).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// The JSON type of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `{…}`
+    Object,
+    /// `[…]`
+    Array,
+    /// `"…"`
+    String,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// `null`.
+    Null,
+}
+
+impl ValueKind {
+    /// The name used in messages: "an object", "a string", …
+    pub fn with_article(self) -> &'static str {
+        match self {
+            ValueKind::Object => "an object",
+            ValueKind::Array => "an array",
+            ValueKind::String => "a string",
+            ValueKind::Number => "a number",
+            ValueKind::Bool => "a boolean",
+            ValueKind::Null => "null",
+        }
+    }
+}
+
+/// A top-level member of the record object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Offset of the key's opening quote in the line.
+    pub key_start: usize,
+    /// Offset of the first byte of the value.
+    pub value_start: usize,
+    /// Offset one past the last byte of the value.
+    pub value_end: usize,
+    /// The value's type.
+    pub kind: ValueKind,
+    /// For strings: whether the contents hold a backslash escape.
+    pub has_escapes: bool,
+}
+
+/// A key that appeared twice in one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// Offset of the repeated key's opening quote.
+    pub offset: usize,
+    /// RFC 6901 pointer to the repeated member, from the record root.
+    pub pointer: String,
+    /// The key, decoded.
+    pub key: String,
+}
+
+/// What the scanner learnt about a line that is a JSON object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// The `recordId` member (the last one, if repeated: most parsers keep the last).
+    pub record_id: Option<Member>,
+    /// The `modelInput` member (the last one, if repeated).
+    pub model_input: Option<Member>,
+    /// Other top-level members, in order, with their decoded keys.
+    pub unknown_keys: Vec<(Member, String)>,
+    /// Keys repeated within one object, at any depth, in order.
+    pub duplicate_keys: Vec<DuplicateKey>,
+    /// Deepest nesting seen (1 for a flat object).
+    pub max_depth: usize,
+}
+
+/// Where and why a line is not valid JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Offset in the line where parsing failed (the line's length for "unexpected end").
+    pub offset: usize,
+    /// What was wrong, for people.
+    pub message: String,
+}
+
+/// The result of scanning one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scanned {
+    /// A JSON object.
+    Object(Envelope),
+    /// Valid JSON of another type.
+    NotObject(ValueKind),
+    /// Not valid JSON.
+    Invalid(SyntaxError),
+}
+
+/// Reusable buffers, so scanning a line allocates nothing in the common case.
+#[derive(Default)]
+pub struct Scanner {
+    stack: Vec<Frame>,
+    keys: Vec<KeyRef>,
+}
+
+#[derive(Clone, Copy)]
+struct KeyRef {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
+struct Frame {
+    is_object: bool,
+    /// Objects: index in `keys` of this object's first key.
+    keys_start: usize,
+    /// Arrays: index of the current element.
+    index: u64,
+    /// Objects with many keys: hashes of their decoded keys.
+    set: Option<HashSet<u64>>,
+}
+
+/// Objects with more keys than this use a hash set for duplicate detection.
+const LINEAR_KEYS: usize = 16;
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Which top-level key a member has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TopKey {
+    RecordId,
+    ModelInput,
+    Other,
+}
+
+impl Scanner {
+    /// A scanner with empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Scans one line (without its line end). `line` must be valid UTF-8 and must not be
+    /// blank (callers report blank lines themselves).
+    pub fn scan(&mut self, line: &[u8]) -> Scanned {
+        self.stack.clear();
+        self.keys.clear();
+        let mut env = Envelope::default();
+        match self.run(line, &mut env) {
+            Ok(kind) if kind == ValueKind::Object => Scanned::Object(env),
+            Ok(kind) => Scanned::NotObject(kind),
+            Err(e) => Scanned::Invalid(e),
+        }
+    }
+
+    fn run(&mut self, b: &[u8], env: &mut Envelope) -> Result<ValueKind, SyntaxError> {
+        let len = b.len();
+        let mut pos = skip_ws(b, 0);
+        // The top-level member whose value is being read, and where its key started.
+        let mut top: Option<(TopKey, usize, usize)> = None;
+        let mut last_kind;
+        let mut last_escaped = false;
+        'value: loop {
+            // Expect a value at `pos`.
+            pos = skip_ws(b, pos);
+            match b.get(pos) {
+                Some(b'{') => {
+                    pos = skip_ws(b, pos + 1);
+                    self.stack.push(Frame {
+                        is_object: true,
+                        keys_start: self.keys.len(),
+                        index: 0,
+                        set: None,
+                    });
+                    env.max_depth = env.max_depth.max(self.stack.len());
+                    if b.get(pos) == Some(&b'}') {
+                        self.stack.pop();
+                        pos += 1;
+                        last_kind = ValueKind::Object;
+                    } else {
+                        pos = self.member_key(b, pos, env, &mut top)?;
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    pos = skip_ws(b, pos + 1);
+                    self.stack.push(Frame {
+                        is_object: false,
+                        keys_start: 0,
+                        index: 0,
+                        set: None,
+                    });
+                    env.max_depth = env.max_depth.max(self.stack.len());
+                    if b.get(pos) == Some(&b']') {
+                        self.stack.pop();
+                        pos += 1;
+                        last_kind = ValueKind::Array;
+                    } else {
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    let (end, escaped) = scan_string(b, pos)?;
+                    pos = end;
+                    last_kind = ValueKind::String;
+                    last_escaped = escaped;
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    pos = scan_number(b, pos)?;
+                    last_kind = ValueKind::Number;
+                }
+                Some(b't') => {
+                    pos = literal(b, pos, b"true")?;
+                    last_kind = ValueKind::Bool;
+                }
+                Some(b'f') => {
+                    pos = literal(b, pos, b"false")?;
+                    last_kind = ValueKind::Bool;
+                }
+                Some(b'n') => {
+                    pos = literal(b, pos, b"null")?;
+                    last_kind = ValueKind::Null;
+                }
+                Some(&c) => return Err(unexpected_value(b, pos, c, &self.stack)),
+                None => return Err(eof(len, "expected a value")),
+            }
+            // A value just ended at `pos`: close containers and find the next value.
+            loop {
+                if self.stack.len() == 1 {
+                    if let Some((which, key_start, vstart)) = top.take() {
+                        let m = Member {
+                            key_start,
+                            value_start: vstart,
+                            value_end: pos,
+                            kind: last_kind,
+                            has_escapes: last_kind == ValueKind::String && last_escaped,
+                        };
+                        if self.stack[0].is_object {
+                            match which {
+                                TopKey::RecordId => env.record_id = Some(m),
+                                TopKey::ModelInput => env.model_input = Some(m),
+                                TopKey::Other => {
+                                    let k = *self.keys.last().expect("a member has a key");
+                                    env.unknown_keys.push((m, decode_key(b, k).into_owned()));
+                                }
+                            }
+                        }
+                    }
+                }
+                let Some(frame) = self.stack.last_mut() else {
+                    let end = skip_ws(b, pos);
+                    if end < len {
+                        return Err(SyntaxError {
+                            offset: end,
+                            message: format!(
+                                "unexpected {} after the end of the JSON value (one record per line)",
+                                describe(b, end)
+                            ),
+                        });
+                    }
+                    // The root closed last, so the last kind is the root's.
+                    return Ok(last_kind);
+                };
+                pos = skip_ws(b, pos);
+                let is_object = frame.is_object;
+                match (b.get(pos), is_object) {
+                    (Some(b','), true) => {
+                        let next = skip_ws(b, pos + 1);
+                        if b.get(next) == Some(&b'}') {
+                            return Err(SyntaxError {
+                                offset: pos,
+                                message: "trailing comma before '}'".into(),
+                            });
+                        }
+                        pos = self.member_key(b, next, env, &mut top)?;
+                        continue 'value;
+                    }
+                    (Some(b','), false) => {
+                        frame.index += 1;
+                        let next = skip_ws(b, pos + 1);
+                        if b.get(next) == Some(&b']') {
+                            return Err(SyntaxError {
+                                offset: pos,
+                                message: "trailing comma before ']'".into(),
+                            });
+                        }
+                        pos = next;
+                        continue 'value;
+                    }
+                    (Some(b'}'), true) => {
+                        let f = self.stack.pop().expect("non-empty");
+                        self.keys.truncate(f.keys_start);
+                        pos += 1;
+                        last_kind = ValueKind::Object;
+                    }
+                    (Some(b']'), false) => {
+                        self.stack.pop();
+                        pos += 1;
+                        last_kind = ValueKind::Array;
+                    }
+                    (Some(_), true) => {
+                        return Err(SyntaxError {
+                            offset: pos,
+                            message: format!(
+                                "expected ',' or '}}' after an object member, found {}",
+                                describe(b, pos)
+                            ),
+                        })
+                    }
+                    (Some(_), false) => {
+                        return Err(SyntaxError {
+                            offset: pos,
+                            message: format!(
+                                "expected ',' or ']' after an array element, found {}",
+                                describe(b, pos)
+                            ),
+                        })
+                    }
+                    (None, true) => return Err(eof(len, "unexpected end of line: '}' missing")),
+                    (None, false) => return Err(eof(len, "unexpected end of line: ']' missing")),
+                }
+            }
+        }
+    }
+
+    /// Reads `"key" :` at `pos` (inside the innermost object), records it, checks it for
+    /// duplicates, and returns the position of the member's value.
+    fn member_key(
+        &mut self,
+        b: &[u8],
+        pos: usize,
+        env: &mut Envelope,
+        top: &mut Option<(TopKey, usize, usize)>,
+    ) -> Result<usize, SyntaxError> {
+        match b.get(pos) {
+            Some(b'"') => {}
+            Some(b'\'') => {
+                return Err(SyntaxError {
+                    offset: pos,
+                    message: "single quotes are not JSON; keys need double quotes".into(),
+                })
+            }
+            Some(_) => {
+                return Err(SyntaxError {
+                    offset: pos,
+                    message: format!("expected a double-quoted key, found {}", describe(b, pos)),
+                })
+            }
+            None => return Err(eof(b.len(), "unexpected end of line: expected a key")),
+        }
+        let (end, escaped) = scan_string(b, pos)?;
+        let key = KeyRef {
+            start: pos + 1,
+            end: end - 1,
+            escaped,
+        };
+        self.check_duplicate(b, key, pos, env);
+        self.keys.push(key);
+        if self.stack.len() == 1 {
+            let raw = decode_key(b, key);
+            let which = match raw.as_ref() {
+                "recordId" => TopKey::RecordId,
+                "modelInput" => TopKey::ModelInput,
+                _ => TopKey::Other,
+            };
+            *top = Some((which, pos, 0));
+        }
+        let colon = skip_ws(b, end);
+        match b.get(colon) {
+            Some(b':') => {}
+            Some(_) => {
+                return Err(SyntaxError {
+                    offset: colon,
+                    message: format!("expected ':' after a key, found {}", describe(b, colon)),
+                })
+            }
+            None => return Err(eof(b.len(), "unexpected end of line: expected ':'")),
+        }
+        let value = skip_ws(b, colon + 1);
+        if let Some(t) = top.as_mut() {
+            if self.stack.len() == 1 {
+                t.2 = value;
+            }
+        }
+        Ok(value)
+    }
+
+    fn check_duplicate(&mut self, b: &[u8], key: KeyRef, quote: usize, env: &mut Envelope) {
+        let frame = self.stack.last_mut().expect("inside an object");
+        let siblings = &self.keys[frame.keys_start..];
+        let is_dup = if let Some(set) = frame.set.as_mut() {
+            // A hash hit is confirmed by comparing keys, so a collision cannot invent a
+            // duplicate.
+            !set.insert(key_hash(b, key)) && siblings.iter().any(|k| same_key(b, *k, key))
+        } else {
+            let dup = siblings.iter().any(|k| same_key(b, *k, key));
+            if siblings.len() + 1 > LINEAR_KEYS {
+                let mut set: HashSet<u64> = siblings.iter().map(|k| key_hash(b, *k)).collect();
+                set.insert(key_hash(b, key));
+                frame.set = Some(set);
+            }
+            dup
+        };
+        if is_dup {
+            let name = decode_key(b, key).into_owned();
+            let mut pointer = self.pointer_to_current(b);
+            crate::diagnostic::push_pointer_token(&mut pointer, &name);
+            env.duplicate_keys.push(DuplicateKey {
+                offset: quote,
+                pointer,
+                key: name,
+            });
+        }
+    }
+
+    /// The pointer to the innermost open container.
+    fn pointer_to_current(&self, b: &[u8]) -> String {
+        let mut p = String::new();
+        for (i, frame) in self.stack.iter().enumerate() {
+            if i + 1 == self.stack.len() {
+                break;
+            }
+            if frame.is_object {
+                let next_start = self.stack[i + 1..]
+                    .iter()
+                    .find(|f| f.is_object)
+                    .map_or(self.keys.len(), |f| f.keys_start);
+                // The member being read in this object is its last recorded key.
+                if let Some(k) = self.keys[frame.keys_start..next_start].last() {
+                    crate::diagnostic::push_pointer_token(&mut p, &decode_key(b, *k));
+                }
+            } else {
+                p.push('/');
+                p.push_str(&frame.index.to_string());
+            }
+        }
+        p
+    }
+}
+
+fn same_key(b: &[u8], x: KeyRef, y: KeyRef) -> bool {
+    if !x.escaped && !y.escaped {
+        b[x.start..x.end] == b[y.start..y.end]
+    } else {
+        decode_key(b, x) == decode_key(b, y)
+    }
+}
+
+fn key_hash(b: &[u8], k: KeyRef) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(decode_key(b, k).as_bytes())
+}
+
+fn decode_key(b: &[u8], k: KeyRef) -> Cow<'_, str> {
+    decode_string_contents(&b[k.start..k.end], k.escaped)
+}
+
+/// Decodes the contents of a JSON string (between the quotes). `raw` must be a valid JSON
+/// string body in valid UTF-8; lone surrogate escapes become U+FFFD.
+pub fn decode_string_contents(raw: &[u8], escaped: bool) -> Cow<'_, str> {
+    if !escaped {
+        return String::from_utf8_lossy(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c != b'\\' {
+            let next = memchr::memchr(b'\\', &raw[i..]).map_or(raw.len(), |n| i + n);
+            out.push_str(&String::from_utf8_lossy(&raw[i..next]));
+            i = next;
+            continue;
+        }
+        let e = raw.get(i + 1).copied().unwrap_or(b'\\');
+        i += 2;
+        match e {
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'/' => out.push('/'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            b'u' => {
+                let hi = hex4(raw, i);
+                i += 4;
+                let cp = if (0xD800..0xDC00).contains(&hi)
+                    && raw.get(i) == Some(&b'\\')
+                    && raw.get(i + 1) == Some(&b'u')
+                {
+                    let lo = hex4(raw, i + 2);
+                    if (0xDC00..0xE000).contains(&lo) {
+                        i += 6;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                    } else {
+                        0xFFFD
+                    }
+                } else {
+                    hi
+                };
+                out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+            }
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hex4(raw: &[u8], at: usize) -> u32 {
+    raw.get(at..at + 4)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .unwrap_or(0xFFFD)
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && is_ws(b[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+fn eof(len: usize, message: &str) -> SyntaxError {
+    SyntaxError {
+        offset: len,
+        message: message.to_string(),
+    }
+}
+
+/// A short description of the byte at `pos` for messages: `'x'` or `end of line`.
+fn describe(b: &[u8], pos: usize) -> String {
+    match b.get(pos) {
+        None => "end of line".into(),
+        Some(&c) if c.is_ascii_graphic() || c == b' ' => format!("'{}'", c as char),
+        Some(_) => {
+            // Show the whole character (the line is valid UTF-8).
+            let s = std::str::from_utf8(&b[pos..]).unwrap_or("");
+            match s.chars().next() {
+                Some(ch) if !ch.is_control() => format!("'{ch}'"),
+                Some(ch) => format!("U+{:04X}", ch as u32),
+                None => format!("byte 0x{:02X}", b[pos]),
+            }
+        }
+    }
+}
+
+fn unexpected_value(b: &[u8], pos: usize, c: u8, stack: &[Frame]) -> SyntaxError {
+    let message = match c {
+        b'\'' => "single quotes are not JSON; strings need double quotes".to_string(),
+        b'}' | b']' if !stack.is_empty() => format!("expected a value, found '{}'", c as char),
+        b'N' | b'I' => format!(
+            "expected a value, found {}: NaN and Infinity are not JSON",
+            describe(b, pos)
+        ),
+        b'T' | b'F' => format!(
+            "expected a value, found {}: JSON literals are lower-case true, false, null",
+            describe(b, pos)
+        ),
+        0xEF if b[pos..].starts_with(&[0xEF, 0xBB, 0xBF]) => {
+            "unexpected byte-order mark (U+FEFF) inside the file".to_string()
+        }
+        _ => format!("expected a value, found {}", describe(b, pos)),
+    };
+    SyntaxError {
+        offset: pos,
+        message,
+    }
+}
+
+fn literal(b: &[u8], pos: usize, word: &[u8]) -> Result<usize, SyntaxError> {
+    for (i, &w) in word.iter().enumerate() {
+        if b.get(pos + i) != Some(&w) {
+            return Err(SyntaxError {
+                offset: pos + i,
+                message: format!(
+                    "invalid literal: expected `{}`",
+                    std::str::from_utf8(word).unwrap_or("?")
+                ),
+            });
+        }
+    }
+    Ok(pos + word.len())
+}
+
+fn scan_number(b: &[u8], start: usize) -> Result<usize, SyntaxError> {
+    let mut pos = start;
+    if b[pos] == b'-' {
+        pos += 1;
+    }
+    match b.get(pos) {
+        Some(b'0') => {
+            pos += 1;
+            if matches!(b.get(pos), Some(b'0'..=b'9')) {
+                return Err(SyntaxError {
+                    offset: pos,
+                    message: "invalid number: leading zeros are not allowed".into(),
+                });
+            }
+        }
+        Some(b'1'..=b'9') => pos = digits(b, pos),
+        _ => {
+            return Err(SyntaxError {
+                offset: pos,
+                message: "invalid number: expected a digit after '-'".into(),
+            })
+        }
+    }
+    if b.get(pos) == Some(&b'.') {
+        pos += 1;
+        if !matches!(b.get(pos), Some(b'0'..=b'9')) {
+            return Err(SyntaxError {
+                offset: pos,
+                message: "invalid number: expected a digit after '.'".into(),
+            });
+        }
+        pos = digits(b, pos);
+    }
+    if matches!(b.get(pos), Some(b'e' | b'E')) {
+        pos += 1;
+        if matches!(b.get(pos), Some(b'+' | b'-')) {
+            pos += 1;
+        }
+        if !matches!(b.get(pos), Some(b'0'..=b'9')) {
+            return Err(SyntaxError {
+                offset: pos,
+                message: "invalid number: expected a digit in the exponent".into(),
+            });
+        }
+        pos = digits(b, pos);
+    }
+    Ok(pos)
+}
+
+#[inline]
+fn digits(b: &[u8], mut pos: usize) -> usize {
+    while matches!(b.get(pos), Some(b'0'..=b'9')) {
+        pos += 1;
+    }
+    pos
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `v` that is zero (exact for the lowest such byte).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGHS
+}
+
+/// Bytes that end the fast path inside a string: `"`, `\` or a control character.
+#[inline]
+fn special_bytes(v: u64) -> u64 {
+    let quote = zero_bytes(v ^ (ONES * b'"' as u64));
+    let backslash = zero_bytes(v ^ (ONES * b'\\' as u64));
+    let control = v.wrapping_sub(ONES * 0x20) & !v & HIGHS;
+    quote | backslash | control
+}
+
+/// Scans the string starting at the quote at `start`; returns the position after the
+/// closing quote and whether the contents hold an escape.
+fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
+    let len = b.len();
+    let mut i = start + 1;
+    let mut escaped = false;
+    loop {
+        // Eight bytes at a time until something needs a look: most string bytes are plain.
+        while i + 8 <= len {
+            let v = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            let m = special_bytes(v);
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = b.get(i) else {
+            return Err(SyntaxError {
+                offset: len,
+                message: format!(
+                    "unterminated string (opened at column {})",
+                    char_column(b, start)
+                ),
+            });
+        };
+        match c {
+            b'"' => return Ok((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                match b.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u') => {
+                        for k in 0..4 {
+                            if !b.get(i + 2 + k).is_some_and(|h| h.is_ascii_hexdigit()) {
+                                return Err(SyntaxError {
+                                    offset: i + 2 + k,
+                                    message: "invalid \\u escape: expected 4 hex digits".into(),
+                                });
+                            }
+                        }
+                        i += 6;
+                    }
+                    Some(_) => {
+                        return Err(SyntaxError {
+                            offset: i,
+                            message: format!(
+                                "invalid escape {}{} in string",
+                                '\\',
+                                describe(b, i + 1).trim_matches('\'')
+                            ),
+                        })
+                    }
+                    None => {
+                        return Err(SyntaxError {
+                            offset: len,
+                            message: "unterminated string: line ends after a backslash".into(),
+                        })
+                    }
+                }
+            }
+            c if c < 0x20 => {
+                let name = match c {
+                    b'\t' => " (tab; write it as \\t)".to_string(),
+                    b'\r' => " (carriage return; write it as \\r)".to_string(),
+                    _ => String::new(),
+                };
+                return Err(SyntaxError {
+                    offset: i,
+                    message: format!(
+                        "control character U+{:04X}{name} must be escaped in a string",
+                        c
+                    ),
+                });
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// 1-based column, in Unicode characters, of byte `offset` in a UTF-8 `line`.
+pub fn char_column(line: &[u8], offset: usize) -> u64 {
+    let prefix = &line[..offset.min(line.len())];
+    // Every character has exactly one byte that is not a continuation byte (10xxxxxx).
+    let continuation = prefix.iter().filter(|&&c| (c as i8) < -64).count();
+    (prefix.len() - continuation) as u64 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(s: &str) -> Scanned {
+        Scanner::new().scan(s.as_bytes())
+    }
+
+    fn err(s: &str) -> SyntaxError {
+        match scan(s) {
+            Scanned::Invalid(e) => e,
+            other => panic!("expected an error for {s:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn envelope_members_are_found() {
+        let line = r#"{"recordId":"ABC12345678","modelInput":{"a":[1,2,{"b":null}]},"x":true}"#;
+        let Scanned::Object(env) = scan(line) else {
+            panic!()
+        };
+        let rid = env.record_id.unwrap();
+        assert_eq!(&line[rid.value_start..rid.value_end], "\"ABC12345678\"");
+        assert_eq!(rid.kind, ValueKind::String);
+        let mi = env.model_input.unwrap();
+        assert_eq!(
+            &line[mi.value_start..mi.value_end],
+            r#"{"a":[1,2,{"b":null}]}"#
+        );
+        assert_eq!(mi.kind, ValueKind::Object);
+        assert_eq!(env.unknown_keys.len(), 1);
+        assert_eq!(env.unknown_keys[0].1, "x");
+        assert_eq!(env.max_depth, 4);
+    }
+
+    #[test]
+    fn not_objects_are_typed() {
+        assert_eq!(scan("[1,2]"), Scanned::NotObject(ValueKind::Array));
+        assert_eq!(scan(" 12.5e3 "), Scanned::NotObject(ValueKind::Number));
+        assert_eq!(scan("\"s\""), Scanned::NotObject(ValueKind::String));
+        assert_eq!(scan("null"), Scanned::NotObject(ValueKind::Null));
+    }
+
+    #[test]
+    fn errors_point_at_the_failure() {
+        assert_eq!(err(r#"{"a":1,}"#).offset, 6);
+        assert_eq!(err(r#"{"a" 1}"#).offset, 5);
+        assert_eq!(err(r#"{"a":01}"#).offset, 6);
+        assert_eq!(err(r#"{"a":1"#).offset, 6);
+        assert_eq!(err("{\"a\":\"x\ty\"}").offset, 7);
+        assert_eq!(err(r#"{"a":"\x"}"#).offset, 6);
+        assert_eq!(err(r#"{"a":tru}"#).offset, 8);
+        assert_eq!(err(r#"{"a":1} {}"#).offset, 8);
+        assert_eq!(err(r#"{'a':1}"#).offset, 1);
+        assert_eq!(err(r#"{"a":"abcdefghijklmnop"#).offset, 22);
+        assert!(err(r#"{"a":NaN}"#).message.contains("NaN"));
+    }
+
+    #[test]
+    fn duplicate_keys_at_any_depth_with_pointers() {
+        let line = r#"{"modelInput":{"messages":[{"role":"user","role":"x"}]},"modelInput":{}}"#;
+        let Scanned::Object(env) = scan(line) else {
+            panic!()
+        };
+        let ptrs: Vec<_> = env
+            .duplicate_keys
+            .iter()
+            .map(|d| d.pointer.as_str())
+            .collect();
+        assert_eq!(ptrs, ["/modelInput/messages/0/role", "/modelInput"]);
+        // The last modelInput wins.
+        let mi = env.model_input.unwrap();
+        assert_eq!(&line[mi.value_start..mi.value_end], "{}");
+    }
+
+    #[test]
+    fn escaped_keys_compare_by_value() {
+        let Scanned::Object(env) = scan(r#"{"ab":1,"a\u0062":2}"#) else {
+            panic!()
+        };
+        assert_eq!(env.duplicate_keys.len(), 1);
+        assert_eq!(env.duplicate_keys[0].key, "ab");
+    }
+
+    #[test]
+    fn many_keys_use_the_hash_set() {
+        let mut s = String::from("{");
+        for i in 0..1000 {
+            s.push_str(&format!("\"k{i}\":{i},"));
+        }
+        s.push_str("\"k500\":0}");
+        let Scanned::Object(env) = scan(&s) else {
+            panic!()
+        };
+        assert_eq!(env.duplicate_keys.len(), 1);
+        assert_eq!(env.duplicate_keys[0].pointer, "/k500");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 200_000;
+        let s = format!(
+            "{{\"modelInput\":{}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        assert!(matches!(scan(&s), Scanned::Object(_)));
+    }
+
+    #[test]
+    fn strings_decode() {
+        assert_eq!(
+            decode_string_contents(br#"a\n\u00e9\ud83d\ude00\ud800"#, true),
+            "a\n\u{e9}\u{1F600}\u{FFFD}"
+        );
+        assert_eq!(char_column("aé€x".as_bytes(), 6), 4);
+    }
+}

@@ -1,0 +1,847 @@
+//! `validate`: would a job built from these files pass the service's Validating phase, and
+//! what else is wrong with them?
+//!
+//! Data flow: input set → per file, windows of newline-aligned chunks checked in parallel
+//! ([`crate::scan`]) → ordered merge (line numbers by prefix sum, job-wide duplicate
+//! `recordId`s) → file-level and job-level checks (quotas, no records) → [`Report`].
+//! Memory is bounded by the window (a few chunks per thread), the kept findings
+//! (`max_diagnostics`) and one hash entry per distinct `recordId`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Position};
+use crate::error::{Error, Result};
+use crate::input::{self, InputFile, Opened, SourceSpec};
+use crate::json::{char_column, decode_string_contents};
+use crate::models::Catalog;
+use crate::quota::{human_bytes, QuotaOverrides, QuotaProfile};
+use crate::rules::{Phase, RuleCode, RuleSelection, Severity, RULES};
+use crate::scan::{
+    check_chunk, chunk_end, group_digits, shorten, BodyCheck, ChunkPlace, ChunkResult, LineRules,
+    LineStatus, StreamChunker,
+};
+use crate::InvocationType;
+
+/// Default chunk size: large enough that per-chunk overhead vanishes, small enough that a
+/// window of chunks per thread stays a few MiB.
+pub const DEFAULT_CHUNK_SIZE: usize = 2 << 20;
+
+/// How to validate.
+#[derive(Clone, Debug)]
+pub struct ValidateOptions {
+    /// The job's model id (picks the quota profile and, with the catalog, the body schema).
+    pub model_id: Option<String>,
+    /// How records will be invoked.
+    pub invocation_type: InvocationType,
+    /// The user's quota overrides, applied over the model's profile.
+    pub quota_overrides: QuotaOverrides,
+    /// Which rules are reported.
+    pub rules: RuleSelection,
+    /// How many findings are listed (all are counted).
+    pub max_diagnostics: usize,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Target chunk size in bytes.
+    pub chunk_size: usize,
+    /// Map regular files into memory (otherwise read them).
+    pub mmap: bool,
+    /// The name standard input gets in reports.
+    pub stdin_name: Option<String>,
+    /// A user JSON Schema for bodies, instead of the catalog's.
+    pub schema: Option<PathBuf>,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            model_id: None,
+            invocation_type: InvocationType::InvokeModel,
+            quota_overrides: QuotaOverrides::default(),
+            rules: RuleSelection::default(),
+            max_diagnostics: 1000,
+            threads: 0,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            mmap: true,
+            stdin_name: None,
+            schema: None,
+        }
+    }
+}
+
+/// Receives progress while files are scanned. Implemented by the binary's progress bar;
+/// the library never draws anything itself.
+pub trait Progress: Sync {
+    /// Scanning starts; `total_bytes` is known unless standard input is read.
+    fn start(&self, _total_bytes: Option<u64>) {}
+    /// `bytes` more were checked.
+    fn advance(&self, _bytes: u64) {}
+    /// Scanning is over.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// `Scheduled` or `Failed`, as `get-model-invocation-job` would say after Validating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum VerdictStatus {
+    /// No validating-phase finding: the job would be queued.
+    Scheduled,
+    /// A validating-phase finding: the job would fail.
+    Failed,
+}
+
+/// The verdict of the Validating phase.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// `Scheduled` or `Failed`.
+    pub status: VerdictStatus,
+    /// For `Failed`: the first validating-phase finding.
+    pub message: Option<String>,
+}
+
+/// Totals of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// JSONL files read.
+    pub files: u64,
+    /// Non-blank lines in them.
+    pub records: u64,
+    /// Bytes in them.
+    pub bytes: u64,
+    /// Error-severity findings.
+    pub errors: u64,
+    /// Warning-severity findings.
+    pub warnings: u64,
+    /// Info-severity findings.
+    pub infos: u64,
+    /// Findings per code (codes with none are left out).
+    pub by_code: BTreeMap<String, u64>,
+    /// Whether more findings exist than are listed.
+    pub diagnostics_truncated: bool,
+}
+
+/// One file of the job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileSummary {
+    /// The path as shown in reports.
+    pub path: String,
+    /// Non-blank lines.
+    pub records: u64,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// The result of validating one job.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Format version of the JSON report.
+    pub version: u32,
+    /// The tool.
+    pub tool: Tool,
+    /// The model id, as given.
+    pub model_id: Option<String>,
+    /// The body family checked, if any.
+    pub family: Option<String>,
+    /// How records will be invoked.
+    pub invocation_type: InvocationType,
+    /// The Validating phase's verdict.
+    pub verdict: Verdict,
+    /// Totals.
+    pub summary: Summary,
+    /// The quotas checked against.
+    pub quotas: QuotaProfile,
+    /// The files read.
+    pub files: Vec<FileSummary>,
+    /// Findings, by path then byte offset, job-level last; at most `max_diagnostics`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Name and version of the tool, for reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    /// `bedrock-batch`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Report {
+    /// Whether any finding is at or above `level`.
+    pub fn has_findings_at(&self, level: Severity) -> bool {
+        match level {
+            Severity::Error => self.summary.errors > 0,
+            Severity::Warning => self.summary.errors + self.summary.warnings > 0,
+            Severity::Info => self.summary.errors + self.summary.warnings + self.summary.infos > 0,
+        }
+    }
+
+    /// Findings counted but not listed.
+    pub fn unlisted(&self) -> u64 {
+        let total = self.summary.errors + self.summary.warnings + self.summary.infos;
+        total.saturating_sub(self.diagnostics.len() as u64)
+    }
+}
+
+/// Validates the job formed by `paths` (`-` is standard input).
+pub fn validate(paths: &[PathBuf], opts: &ValidateOptions) -> Result<Report> {
+    validate_with_progress(paths, opts, &NoProgress)
+}
+
+/// [`validate`], reporting progress.
+pub fn validate_with_progress(
+    paths: &[PathBuf],
+    opts: &ValidateOptions,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let inputs = input::collect(paths, opts.stdin_name.as_deref())?;
+    let job = JobSetup::new(opts)?;
+    let mut run = JobRun::new(opts, &job);
+    run.scan_all(&inputs.files, progress, &mut |_, _, _| Ok(()))?;
+    Ok(run.finish(&inputs.files))
+}
+
+/// Everything decided before scanning: model, quotas, body check.
+pub struct JobSetup {
+    /// The model id as given.
+    pub model_id: Option<String>,
+    /// The family checked.
+    pub family: Option<String>,
+    /// The quotas in force.
+    pub quotas: QuotaProfile,
+    /// The compiled body check.
+    pub body: Option<Box<dyn BodyCheck>>,
+    /// A finding about the model id itself (M009).
+    pub model_finding: Option<Diagnostic>,
+}
+
+impl JobSetup {
+    /// Resolves the model id and compiles the body check.
+    pub fn new(opts: &ValidateOptions) -> Result<JobSetup> {
+        let resolution = opts
+            .model_id
+            .as_deref()
+            .map(|id| Catalog::embedded().resolve(id));
+        let quotas = resolution
+            .as_ref()
+            .map_or(Catalog::embedded().default_quotas, |r| r.quotas())
+            .with(&opts.quota_overrides);
+        let (family, body, model_finding) =
+            crate::schema::body_check_for(resolution.as_ref(), opts)?;
+        Ok(JobSetup {
+            model_id: opts.model_id.clone(),
+            family,
+            quotas,
+            body,
+            model_finding,
+        })
+    }
+}
+
+/// The first place a `recordId` was seen.
+#[derive(Clone, Copy)]
+struct FirstSeen {
+    file: u32,
+    line: u64,
+    /// Absolute offset of the record's line start.
+    line_start: u64,
+}
+
+/// Called with each chunk (file index, the chunk's bytes, its result) after its merge, for
+/// commands that write lines out (`shard`, `fix`).
+pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + 's;
+
+/// A validation in progress: merges chunk results in order.
+pub struct JobRun<'o> {
+    opts: &'o ValidateOptions,
+    setup: &'o JobSetup,
+    pool: rayon::ThreadPool,
+    want_line_status: bool,
+    collector: Collector,
+    first_ids: HashMap<u128, FirstSeen>,
+    /// Mapped files, kept so a duplicate can be confirmed byte for byte.
+    maps: HashMap<u32, Arc<memmap2::Mmap>>,
+    files: Vec<FileSummary>,
+    /// Display paths of every input, by index.
+    paths: Vec<Arc<str>>,
+    totals: (u64, u64),
+}
+
+impl<'o> JobRun<'o> {
+    /// A run with the options and setup of one job.
+    pub fn new(opts: &'o ValidateOptions, setup: &'o JobSetup) -> Self {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .thread_name(|i| format!("bedrock-batch-{i}"))
+            .build()
+            .expect("a thread pool can be built");
+        JobRun {
+            opts,
+            setup,
+            pool,
+            want_line_status: false,
+            collector: Collector::new(opts.max_diagnostics),
+            first_ids: HashMap::new(),
+            maps: HashMap::new(),
+            files: Vec::new(),
+            paths: Vec::new(),
+            totals: (0, 0),
+        }
+    }
+
+    /// Asks for a [`LineStatus`] per line in every [`ChunkResult`].
+    pub fn with_line_status(mut self) -> Self {
+        self.want_line_status = true;
+        self
+    }
+
+    /// Scans every non-stray file, calling `sink` after each chunk is merged.
+    pub fn scan_all(
+        &mut self,
+        files: &[InputFile],
+        progress: &dyn Progress,
+        sink: &mut ChunkSink<'_>,
+    ) -> Result<()> {
+        let total: Option<u64> = files
+            .iter()
+            .filter(|f| !f.is_stray)
+            .map(|f| match &f.source {
+                SourceSpec::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                SourceSpec::Stdin => None,
+            })
+            .sum();
+        progress.start(total);
+        self.paths = files.iter().map(|f| f.display.clone()).collect();
+        for (index, file) in files.iter().enumerate() {
+            if !file.is_stray {
+                self.scan_file(index as u32, file, progress, sink)?;
+            }
+        }
+        progress.finish();
+        Ok(())
+    }
+
+    fn scan_file(
+        &mut self,
+        index: u32,
+        file: &InputFile,
+        progress: &dyn Progress,
+        sink: &mut ChunkSink<'_>,
+    ) -> Result<()> {
+        let mut acc = FileAcc::default();
+        let (opts, setup): (&'o ValidateOptions, &'o JobSetup) = (self.opts, self.setup);
+        let window = self.pool.current_num_threads() * 4;
+        let chunk_size = opts.chunk_size;
+        let want_line_status = self.want_line_status;
+        let rules = LineRules {
+            rules: &opts.rules,
+            max_diagnostics: opts.max_diagnostics,
+            body: setup.body.as_deref(),
+        };
+        let place = |base: u64, is_first: bool, is_last: bool| ChunkPlace {
+            file: index,
+            path: file.display.clone(),
+            base,
+            is_first,
+            is_last,
+            want_line_status,
+        };
+        match input::open(&file.source, opts.mmap)? {
+            Opened::Empty => {}
+            Opened::Mapped(map) => {
+                self.maps.insert(index, map.clone());
+                let data: &[u8] = &map;
+                let mut start = 0;
+                while start < data.len() {
+                    let mut bounds = Vec::with_capacity(window);
+                    while bounds.len() < window && start < data.len() {
+                        let end = chunk_end(data, start, chunk_size);
+                        bounds.push((start, end));
+                        start = end;
+                    }
+                    let results: Vec<ChunkResult> = self.pool.install(|| {
+                        bounds
+                            .par_iter()
+                            .map(|&(s, e)| {
+                                check_chunk(
+                                    &rules,
+                                    &place(s as u64, s == 0, e == data.len()),
+                                    &data[s..e],
+                                )
+                            })
+                            .collect()
+                    });
+                    for (&(s, e), result) in bounds.iter().zip(results) {
+                        self.merge(index, file, &mut acc, &data[s..e], s as u64, result, sink)?;
+                        progress.advance((e - s) as u64);
+                    }
+                }
+            }
+            Opened::Stream(reader) => {
+                let path = match &file.source {
+                    SourceSpec::Path(p) => p.clone(),
+                    SourceSpec::Stdin => PathBuf::from("-"),
+                };
+                let mut chunker = StreamChunker::new(reader, chunk_size);
+                let mut base = 0u64;
+                let mut pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
+                let mut is_first = true;
+                while pending.is_some() {
+                    let mut bufs = Vec::with_capacity(window);
+                    while bufs.len() < window {
+                        let Some(buf) = pending.take() else { break };
+                        pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
+                        let is_last = pending.is_none();
+                        bufs.push((base, is_first, is_last, buf));
+                        base += bufs.last().map_or(0, |b| b.3.len() as u64);
+                        is_first = false;
+                    }
+                    let results: Vec<ChunkResult> = self.pool.install(|| {
+                        bufs.par_iter()
+                            .map(|(b, first, last, buf)| {
+                                check_chunk(&rules, &place(*b, *first, *last), buf)
+                            })
+                            .collect()
+                    });
+                    for ((b, _, _, buf), result) in bufs.iter().zip(results) {
+                        self.merge(index, file, &mut acc, buf, *b, result, sink)?;
+                        progress.advance(buf.len() as u64);
+                    }
+                }
+            }
+        }
+        self.finish_file(index, file, acc);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn merge(
+        &mut self,
+        index: u32,
+        file: &InputFile,
+        acc: &mut FileAcc,
+        chunk: &[u8],
+        base: u64,
+        mut result: ChunkResult,
+        sink: &mut ChunkSink<'_>,
+    ) -> Result<()> {
+        let line_base = acc.lines;
+        for d in &mut result.diagnostics {
+            if let Some(p) = d.position.as_mut() {
+                p.line += line_base;
+            }
+        }
+        if let Some(d) = result.first_validating.as_mut() {
+            if let Some(p) = d.position.as_mut() {
+                p.line += line_base;
+            }
+        }
+        if let Some(p) = result.first_crlf {
+            acc.first_crlf.get_or_insert(Position {
+                line: p.line + line_base,
+                ..p
+            });
+        }
+        acc.crlf += result.crlf;
+        acc.lines += result.newlines;
+        acc.records += result.records;
+        acc.bytes += chunk.len() as u64;
+        self.collector
+            .absorb(&result.counts, result.first_validating.take());
+        let mut own = std::mem::take(&mut result.diagnostics);
+        let dup_enabled = self.opts.rules.is_enabled(RuleCode::R006);
+        let mut marked_invalid = Vec::new();
+        for (k, id) in result.ids.iter().enumerate() {
+            let line = line_base + id.rel_line + 1;
+            let here = FirstSeen {
+                file: index,
+                line,
+                line_start: base + id.line_start as u64,
+            };
+            let first = match self.first_ids.entry(id.hash) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(here);
+                    continue;
+                }
+                std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+            };
+            let text = decode_string_contents(&chunk[id.span.0 + 1..id.span.1 - 1], id.escaped);
+            if !self.confirm_duplicate(&first, &text) {
+                continue;
+            }
+            if !dup_enabled {
+                continue;
+            }
+            marked_invalid.push(k);
+            let col = char_column(&chunk[id.line_start..], id.span.0 - id.line_start);
+            let first_path = self.path_of(first.file);
+            let d = Diagnostic {
+                code: RuleCode::R006,
+                file: Some(index),
+                path: Some(file.display.clone()),
+                position: Some(Position {
+                    line,
+                    column: col,
+                    byte_offset: base + id.span.0 as u64,
+                }),
+                pointer: Some("/recordId".into()),
+                message: format!(
+                    "recordId \"{}\" is already used at {}:{}",
+                    shorten(&text, 60),
+                    first_path,
+                    first.line
+                ),
+            };
+            self.collector.count(RuleCode::R006, None);
+            own.push(d);
+        }
+        if !marked_invalid.is_empty() && !result.line_status.is_empty() {
+            // A duplicate id is an error of its record; commands that rewrite input treat
+            // the record as invalid. Map id order back to line order.
+            let dup_lines: Vec<u64> = marked_invalid
+                .iter()
+                .map(|&k| result.ids[k].rel_line)
+                .collect();
+            for rel in dup_lines {
+                if let Some(s) = result.line_status.get_mut(rel as usize) {
+                    if *s == LineStatus::Valid {
+                        *s = LineStatus::Invalid;
+                    }
+                }
+            }
+        }
+        own.sort_by_key(Diagnostic::sort_key);
+        self.collector.extend(own);
+        sink(index, chunk, &result)
+    }
+
+    fn path_of(&self, file: u32) -> Arc<str> {
+        self.paths[file as usize].clone()
+    }
+
+    /// Confirms a hash match byte for byte when the first occurrence is still readable
+    /// (a mapped file); a streamed first occurrence is gone, and the 128-bit hash stands.
+    fn confirm_duplicate(&self, first: &FirstSeen, text: &str) -> bool {
+        let Some(map) = self.maps.get(&first.file) else {
+            return true;
+        };
+        let data: &[u8] = map;
+        let start = first.line_start as usize;
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        let mut line = &data[start..end];
+        if start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+            line = &line[3..];
+        }
+        match crate::json::Scanner::new().scan(line) {
+            crate::json::Scanned::Object(env) => env.record_id.is_some_and(|m| {
+                decode_string_contents(&line[m.value_start + 1..m.value_end - 1], m.has_escapes)
+                    == text
+            }),
+            _ => false,
+        }
+    }
+
+    fn finish_file(&mut self, index: u32, file: &InputFile, acc: FileAcc) {
+        let q = self.setup.quotas;
+        let path = Some(file.display.clone());
+        let file_level = |code: RuleCode, message: String| Diagnostic {
+            code,
+            file: Some(index),
+            path: path.clone(),
+            position: None,
+            pointer: None,
+            message,
+        };
+        let mut found = Vec::new();
+        // Files found in a folder are judged by F003 instead; unnamed standard input has no
+        // name to judge.
+        let is_named = match file.source {
+            SourceSpec::Stdin => self.opts.stdin_name.is_some(),
+            SourceSpec::Path(_) => !file.in_folder,
+        };
+        if is_named && !file.has_jsonl_extension() {
+            found.push(file_level(
+                RuleCode::F001,
+                format!(
+                    "\"{}\" does not end in .jsonl; the service reads only .jsonl files (rename it)",
+                    file.display
+                ),
+            ));
+        }
+        if acc.bytes > q.max_file_bytes {
+            found.push(file_level(
+                RuleCode::Q001,
+                format!(
+                    "file is {} ({} bytes), over the per-file quota of {} ({} bytes) by {} bytes; split it with `bedrock-batch shard`",
+                    human_bytes(acc.bytes),
+                    group_digits(acc.bytes),
+                    human_bytes(q.max_file_bytes),
+                    group_digits(q.max_file_bytes),
+                    group_digits(acc.bytes - q.max_file_bytes)
+                ),
+            ));
+        }
+        if acc.records > q.max_records_per_file {
+            found.push(file_level(
+                RuleCode::Q002,
+                format!(
+                    "file has {} records, over the per-file quota of {} by {}; split it with `bedrock-batch shard`",
+                    group_digits(acc.records),
+                    group_digits(q.max_records_per_file),
+                    group_digits(acc.records - q.max_records_per_file)
+                ),
+            ));
+        }
+        if let Some(p) = acc.first_crlf {
+            found.push(Diagnostic {
+                code: RuleCode::L004,
+                file: Some(index),
+                path: path.clone(),
+                position: Some(p),
+                pointer: None,
+                message: format!(
+                    "{} line{} end{} in CRLF (\\r\\n), the first here; `bedrock-batch fix` converts them to \\n",
+                    group_digits(acc.crlf),
+                    if acc.crlf == 1 { "" } else { "s" },
+                    if acc.crlf == 1 { "s" } else { "" }
+                ),
+            });
+        }
+        for d in found {
+            self.push_finding(d);
+        }
+        self.files.push(FileSummary {
+            path: file.display.to_string(),
+            records: acc.records,
+            bytes: acc.bytes,
+        });
+        self.totals.0 += acc.records;
+        self.totals.1 += acc.bytes;
+    }
+
+    fn push_finding(&mut self, d: Diagnostic) {
+        if self.opts.rules.is_enabled(d.code) {
+            self.collector.count(d.code, Some(&d));
+            self.collector.extend(vec![d]);
+        }
+    }
+
+    /// Job-level checks, then the report.
+    pub fn finish(mut self, files: &[InputFile]) -> Report {
+        for (index, f) in files.iter().enumerate() {
+            if f.is_stray {
+                self.push_finding(Diagnostic {
+                    code: RuleCode::F003,
+                    file: Some(index as u32),
+                    path: Some(f.display.clone()),
+                    position: None,
+                    pointer: None,
+                    message: format!(
+                        "\"{}\" is not a .jsonl file but sits in the input folder; everything under the S3 prefix is read (move it out, unless records reference it)",
+                        f.display
+                    ),
+                });
+            }
+        }
+        let q = self.setup.quotas;
+        let (records, bytes) = self.totals;
+        let job_level = |code: RuleCode, message: String| Diagnostic {
+            code,
+            file: None,
+            path: None,
+            position: None,
+            pointer: None,
+            message,
+        };
+        let mut found = Vec::new();
+        if let Some(d) = self.setup.model_finding.clone() {
+            found.push(d);
+        }
+        if self.files.is_empty() {
+            found.push(job_level(
+                RuleCode::F002,
+                "the job has no .jsonl file; the service needs at least one".into(),
+            ));
+        } else if records == 0 {
+            found.push(job_level(
+                RuleCode::F002,
+                format!(
+                    "the job's {} file{} hold{} no record",
+                    self.files.len(),
+                    if self.files.len() == 1 { "" } else { "s" },
+                    if self.files.len() == 1 { "s" } else { "" }
+                ),
+            ));
+        }
+        if bytes > q.max_job_bytes {
+            found.push(job_level(
+                RuleCode::Q003,
+                format!(
+                    "the job's files total {} ({} bytes), over the job quota of {} ({} bytes) by {} bytes; split it into several jobs with `bedrock-batch shard`",
+                    human_bytes(bytes),
+                    group_digits(bytes),
+                    human_bytes(q.max_job_bytes),
+                    group_digits(q.max_job_bytes),
+                    group_digits(bytes - q.max_job_bytes)
+                ),
+            ));
+        }
+        if records > q.max_records_per_job {
+            found.push(job_level(
+                RuleCode::Q004,
+                format!(
+                    "the job has {} records, over the per-job quota of {} by {}; split it into several jobs with `bedrock-batch shard`",
+                    group_digits(records),
+                    group_digits(q.max_records_per_job),
+                    group_digits(records - q.max_records_per_job)
+                ),
+            ));
+        }
+        if records < q.min_records_per_job {
+            found.push(job_level(
+                RuleCode::Q005,
+                format!(
+                    "the job has {} record{}, {} short of the model's minimum of {} per job; add records or use on-demand inference",
+                    group_digits(records),
+                    if records == 1 { "" } else { "s" },
+                    group_digits(q.min_records_per_job - records),
+                    group_digits(q.min_records_per_job)
+                ),
+            ));
+        }
+        for d in found {
+            self.push_finding(d);
+        }
+        let (diagnostics, counts, first_validating) = self.collector.finish();
+        let mut summary = Summary {
+            files: self.files.len() as u64,
+            records,
+            bytes,
+            ..Summary::default()
+        };
+        for (i, &n) in counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let info = &RULES[i];
+            match info.severity {
+                Severity::Error => summary.errors += n,
+                Severity::Warning => summary.warnings += n,
+                Severity::Info => summary.infos += n,
+            }
+            summary.by_code.insert(info.code.to_string(), n);
+        }
+        let total: u64 = counts.iter().sum();
+        summary.diagnostics_truncated = total > diagnostics.len() as u64;
+        let verdict = match first_validating {
+            Some(d) => Verdict {
+                status: VerdictStatus::Failed,
+                message: Some(d.headline()),
+            },
+            None => Verdict {
+                status: VerdictStatus::Scheduled,
+                message: None,
+            },
+        };
+        Report {
+            version: 1,
+            tool: Tool {
+                name: "bedrock-batch",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            model_id: self.setup.model_id.clone(),
+            family: self.setup.family.clone(),
+            invocation_type: self.opts.invocation_type,
+            verdict,
+            summary,
+            quotas: q,
+            files: self.files,
+            diagnostics,
+        }
+    }
+}
+
+#[derive(Default)]
+struct FileAcc {
+    lines: u64,
+    records: u64,
+    bytes: u64,
+    crlf: u64,
+    first_crlf: Option<Position>,
+}
+
+/// Keeps the first `cap` findings in report order, counts all of them, and remembers the
+/// first validating-phase one.
+struct Collector {
+    cap: usize,
+    kept: Vec<Diagnostic>,
+    counts: [u64; RULES.len()],
+    first_validating: Option<Diagnostic>,
+}
+
+impl Collector {
+    fn new(cap: usize) -> Self {
+        Collector {
+            cap,
+            kept: Vec::new(),
+            counts: [0; RULES.len()],
+            first_validating: None,
+        }
+    }
+
+    /// Adds a chunk's exact counts and its first validating finding.
+    fn absorb(&mut self, counts: &[u64; RULES.len()], first: Option<Diagnostic>) {
+        for (total, n) in self.counts.iter_mut().zip(counts) {
+            *total += n;
+        }
+        if let Some(d) = first {
+            self.offer_first(d);
+        }
+    }
+
+    /// Counts one finding made outside a chunk.
+    fn count(&mut self, code: RuleCode, d: Option<&Diagnostic>) {
+        self.counts[code as usize] += 1;
+        if let Some(d) = d {
+            if code.phase() == Phase::Validating {
+                self.offer_first(d.clone());
+            }
+        }
+    }
+
+    fn offer_first(&mut self, d: Diagnostic) {
+        // Ties keep the earlier offer: offers arrive in a deterministic order.
+        if self
+            .first_validating
+            .as_ref()
+            .is_none_or(|f| d.sort_key() < f.sort_key())
+        {
+            self.first_validating = Some(d);
+        }
+    }
+
+    /// Keeps findings (already counted), trimming to the cap now and then.
+    fn extend(&mut self, ds: Vec<Diagnostic>) {
+        self.kept.extend(ds);
+        if self.kept.len() > self.cap.saturating_mul(2).max(1024) {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        // Stable: ties keep insertion order, which is deterministic.
+        self.kept.sort_by_key(Diagnostic::sort_key);
+        self.kept.truncate(self.cap);
+    }
+
+    fn finish(mut self) -> (Vec<Diagnostic>, [u64; RULES.len()], Option<Diagnostic>) {
+        self.trim();
+        (self.kept, self.counts, self.first_validating)
+    }
+}
