@@ -9,12 +9,12 @@
 //! - `--cli-input-json`/`--cli-input-yaml` gives the whole request, and a flag given beside it
 //!   replaces that top-level member entirely.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::constraints::{Shape, CREATE_REQUEST};
+use super::constraints::CREATE_REQUEST;
 use super::shorthand;
 use super::JobError;
 
@@ -400,16 +400,6 @@ pub fn merge(mut base: Map<String, Value>, flags: Vec<(&str, Value)>) -> Value {
         base.insert(member.to_owned(), value);
     }
     Value::Object(base)
-}
-
-/// The shape of the member behind a flag of [`CREATE_FLAGS`].
-pub fn flag_shape(member: &str) -> Option<Shape> {
-    CREATE_REQUEST.member(member).map(|m| m.shape)
-}
-
-/// The local path a relative `--local-input` names, for messages.
-pub fn display_path(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use jiff::{tz::TimeZone, Timestamp};
+use jiff::{tz::Offset, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -118,7 +118,7 @@ impl ModelInvocationJob {
 /// A timestamp as the AWS CLI prints it (Python's `datetime.isoformat()` in UTC):
 /// `2024-05-01T12:00:00+00:00`, with `.ffffff` microseconds only when they are not zero.
 pub fn format_timestamp(ts: Timestamp) -> String {
-    let dt = ts.to_zoned(TimeZone::UTC).datetime();
+    let dt = Offset::UTC.to_datetime(ts);
     let micros = dt.subsec_nanosecond() / 1_000;
     let mut out = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
