@@ -2,6 +2,7 @@
 //! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
 //! could not do its work).
 
+mod job;
 mod output;
 mod progress;
 mod rules;
@@ -25,6 +26,10 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// List every rule, or explain one.
     Rules(rules::RulesArgs),
+    /// Check a create-model-invocation-job request and its data offline, and answer as
+    /// get-model-invocation-job would.
+    #[command(subcommand)]
+    Job(job::JobCommand),
 }
 
 /// Exit code: the tool could not do its work.
@@ -43,6 +48,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Job(cmd) => job::run(cmd),
     }
 }
 

@@ -840,7 +840,9 @@ fn check_value(shape: Shape, value: &Value, path: &str, out: &mut Vec<Violation>
                     out.push(Violation {
                         path: path.to_owned(),
                         value: shown.clone(),
-                        constraint: format!("Member must have value greater than or equal to {min}"),
+                        constraint: format!(
+                            "Member must have value greater than or equal to {min}"
+                        ),
                     });
                 }
                 if let Some(max) = i.max.filter(|max| n > *max) {
@@ -868,13 +870,19 @@ fn string_failures(s: &StringShape, text: &str) -> Vec<String> {
     // Lengths count characters, as the service does for these ASCII-only shapes.
     let len = text.chars().count() as u64;
     if let Some(max) = s.max.filter(|max| len > *max) {
-        failed.push(format!("Member must have length less than or equal to {max}"));
+        failed.push(format!(
+            "Member must have length less than or equal to {max}"
+        ));
     }
     if let Some(min) = s.min.filter(|min| len < *min) {
-        failed.push(format!("Member must have length greater than or equal to {min}"));
+        failed.push(format!(
+            "Member must have length greater than or equal to {min}"
+        ));
     }
     if let Some(p) = s.pattern.filter(|p| !matches(p, text)) {
-        failed.push(format!("Member must satisfy regular expression pattern: {p}"));
+        failed.push(format!(
+            "Member must satisfy regular expression pattern: {p}"
+        ));
     }
     failed
 }
@@ -890,13 +898,19 @@ fn string_constraints(s: &StringShape) -> Vec<String> {
         ));
     }
     if let Some(max) = s.max {
-        all.push(format!("Member must have length less than or equal to {max}"));
+        all.push(format!(
+            "Member must have length less than or equal to {max}"
+        ));
     }
     if let Some(min) = s.min {
-        all.push(format!("Member must have length greater than or equal to {min}"));
+        all.push(format!(
+            "Member must have length greater than or equal to {min}"
+        ));
     }
     if let Some(p) = s.pattern {
-        all.push(format!("Member must satisfy regular expression pattern: {p}"));
+        all.push(format!(
+            "Member must satisfy regular expression pattern: {p}"
+        ));
     }
     all
 }
@@ -913,7 +927,12 @@ fn list_display(items: &[Value]) -> String {
             Value::Object(map) => {
                 let inner: Vec<String> = map
                     .iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        )
+                    })
                     .collect();
                 format!("{{{}}}", inner.join(", "))
             }
@@ -995,7 +1014,11 @@ mod tests {
 
     #[test]
     fn s3_uri_pattern_matches_like_the_reference() {
-        for ok in ["s3://my-bucket/input/", "s3://my-bucket", "s3://abc/x.jsonl"] {
+        for ok in [
+            "s3://my-bucket/input/",
+            "s3://my-bucket",
+            "s3://abc/x.jsonl",
+        ] {
             assert!(matches(S3_URI_PATTERN, ok), "{ok}");
         }
         for bad in [
@@ -1042,7 +1065,10 @@ mod tests {
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         ));
         assert!(!matches(KMS_KEY_ID_PATTERN, "my key"));
-        assert!(matches(ROLE_ARN_PATTERN, "arn:aws:iam::123456789012:role/Batch"));
+        assert!(matches(
+            ROLE_ARN_PATTERN,
+            "arn:aws:iam::123456789012:role/Batch"
+        ));
         assert!(matches(ROLE_ARN_PATTERN, "arn:aws-cn:iam:::role/x"));
         assert!(!matches(ROLE_ARN_PATTERN, "arn:aws:iam::12345:role/x"));
     }

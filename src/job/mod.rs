@@ -46,6 +46,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::models::Catalog;
+use crate::quota::QuotaOverrides;
 use constraints::{ParamProblem, Violation, CREATE_REQUEST, GET_REQUEST};
 use request::{CreateModelInvocationJobRequest, ModelInvocationType};
 use response::{format_timestamp, JobStatus, ModelInvocationJob};
@@ -275,6 +276,7 @@ fn check_data(
     local_input: &Path,
     model_id: &str,
     invocation_type: ModelInvocationType,
+    quota_overrides: QuotaOverrides,
 ) -> Result<DataCheck, JobError> {
     use crate::validate::{validate, ValidateOptions, VerdictStatus};
     let opts = ValidateOptions {
@@ -283,15 +285,17 @@ fn check_data(
             ModelInvocationType::InvokeModel => crate::InvocationType::InvokeModel,
             ModelInvocationType::Converse => crate::InvocationType::Converse,
         },
+        quota_overrides,
         ..ValidateOptions::default()
     };
     let report = validate(&[local_input.to_path_buf()], &opts)?;
-    let failure = match report.verdict.status {
-        VerdictStatus::Scheduled => None,
-        VerdictStatus::Failed => Some(report.verdict.message.unwrap_or_else(|| {
-            "The input failed validation (no finding was named)".to_owned()
-        })),
-    };
+    let failure =
+        match report.verdict.status {
+            VerdictStatus::Scheduled => None,
+            VerdictStatus::Failed => Some(report.verdict.message.unwrap_or_else(|| {
+                "The input failed validation (no finding was named)".to_owned()
+            })),
+        };
     Ok(DataCheck {
         records: report.summary.records,
         failure,
@@ -309,15 +313,17 @@ pub struct CreateOptions {
     pub local_input: Option<PathBuf>,
     /// Where jobs are kept.
     pub state: StateStore,
+    /// Quotas adjusted for the account, for the data check.
+    pub quota_overrides: QuotaOverrides,
 }
 
 /// What `job create` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateOutcome {
     /// A new job, `Scheduled` or `Failed`.
-    Created(ModelInvocationJob),
+    Created(Box<ModelInvocationJob>),
     /// The client request token was used before: the job it created, unchanged.
-    Replayed(ModelInvocationJob),
+    Replayed(Box<ModelInvocationJob>),
     /// The request would be refused.
     Rejected(Rejection),
 }
@@ -335,17 +341,22 @@ pub fn create(value: &Value, opts: &CreateOptions) -> Result<CreateOutcome, JobE
     let scope = arn_scope(&request.role_arn, &opts.region);
     if let Some(token) = &request.client_request_token {
         if let Some(stored) = opts.state.find_by_token(&scope, token)? {
-            return Ok(CreateOutcome::Replayed(stored.job));
+            return Ok(CreateOutcome::Replayed(Box::new(stored.job)));
         }
     }
     let data = match &opts.local_input {
-        Some(path) => Some(check_data(path, &request.model_id, request.invocation_type())?),
+        Some(path) => Some(check_data(
+            path,
+            &request.model_id,
+            request.invocation_type(),
+            opts.quota_overrides,
+        )?),
         None => None,
     };
     let job = build_job(&request, &scope, opts.now, data.as_ref())?;
     opts.state
         .save(&StoredJob::new(request, job.clone()), &scope)?;
-    Ok(CreateOutcome::Created(job))
+    Ok(CreateOutcome::Created(Box::new(job)))
 }
 
 fn build_job(
@@ -355,7 +366,11 @@ fn build_job(
     data: Option<&DataCheck>,
 ) -> Result<ModelInvocationJob, JobError> {
     let submit = now
-        .round(jiff::TimestampRound::new().smallest(jiff::Unit::Millisecond).mode(jiff::RoundMode::Trunc))
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Millisecond)
+                .mode(jiff::RoundMode::Trunc),
+        )
         .map_err(|e| JobError::Internal(format!("rounding the submit time: {e}")))?;
     let timeout = request
         .timeout_duration_in_hours
@@ -397,7 +412,7 @@ fn build_job(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GetOutcome {
     /// The stored job.
-    Found(ModelInvocationJob),
+    Found(Box<ModelInvocationJob>),
     /// The request would be refused (bad identifier, unknown job).
     Rejected(Rejection),
 }
@@ -425,7 +440,7 @@ pub fn get(value: &Value, state: &StateStore) -> Result<GetOutcome, JobError> {
         .load(id)?
         .filter(|stored| !identifier.contains('/') || stored.job.job_arn == identifier);
     Ok(match found {
-        Some(stored) => GetOutcome::Found(stored.job),
+        Some(stored) => GetOutcome::Found(Box::new(stored.job)),
         None => GetOutcome::Rejected(Rejection::Service {
             code: "ResourceNotFoundException",
             operation: GET_OPERATION,
@@ -469,8 +484,14 @@ mod tests {
         let id = derive_job_id(&req);
         assert_eq!(id.len(), 12);
         assert_eq!(id, derive_job_id(&req.clone()));
-        let arn = format!("{}:model-invocation-job/{id}", arn_scope(&req.role_arn, "eu-west-1"));
-        assert!(constraints::matches(constraints::JOB_ARN_PATTERN, &arn), "{arn}");
+        let arn = format!(
+            "{}:model-invocation-job/{id}",
+            arn_scope(&req.role_arn, "eu-west-1")
+        );
+        assert!(
+            constraints::matches(constraints::JOB_ARN_PATTERN, &arn),
+            "{arn}"
+        );
         assert!(arn.starts_with("arn:aws:bedrock:eu-west-1:123456789012:"));
         let mut other = req.clone();
         other.job_name = "other".into();
@@ -550,7 +571,10 @@ mod tests {
         .unwrap();
         assert_eq!(failed.status, JobStatus::Failed);
         assert_eq!(failed.message.as_ref().map(|m| m.len()), Some(2048));
-        assert_eq!(failed.end_time.as_deref(), Some("2024-05-01T12:00:00.123000+00:00"));
+        assert_eq!(
+            failed.end_time.as_deref(),
+            Some("2024-05-01T12:00:00.123000+00:00")
+        );
         assert_eq!(failed.total_record_count, 3);
     }
 }

@@ -136,9 +136,11 @@ impl CreateModelInvocationJobRequest {
     /// Builds the typed request from a JSON object that passed
     /// [`super::constraints::param_problems`] and [`super::constraints::violations`].
     pub fn from_checked(value: &Value) -> Result<Self, JobError> {
-        serde_json::from_value(value.clone()).map_err(|e| JobError::Internal(format!(
-            "a request that passed the service-model checks did not deserialize: {e}"
-        )))
+        serde_json::from_value(value.clone()).map_err(|e| {
+            JobError::Internal(format!(
+                "a request that passed the service-model checks did not deserialize: {e}"
+            ))
+        })
     }
 
     /// The invocation type in effect (the service's default is `InvokeModel`).
@@ -171,14 +173,34 @@ pub enum FlagKind {
 pub const CREATE_FLAGS: &[(&str, &str, FlagKind)] = &[
     ("--job-name", "jobName", FlagKind::String),
     ("--role-arn", "roleArn", FlagKind::String),
-    ("--client-request-token", "clientRequestToken", FlagKind::String),
+    (
+        "--client-request-token",
+        "clientRequestToken",
+        FlagKind::String,
+    ),
     ("--model-id", "modelId", FlagKind::String),
-    ("--input-data-config", "inputDataConfig", FlagKind::Structure),
-    ("--output-data-config", "outputDataConfig", FlagKind::Structure),
+    (
+        "--input-data-config",
+        "inputDataConfig",
+        FlagKind::Structure,
+    ),
+    (
+        "--output-data-config",
+        "outputDataConfig",
+        FlagKind::Structure,
+    ),
     ("--vpc-config", "vpcConfig", FlagKind::Structure),
-    ("--timeout-duration-in-hours", "timeoutDurationInHours", FlagKind::Integer),
+    (
+        "--timeout-duration-in-hours",
+        "timeoutDurationInHours",
+        FlagKind::Integer,
+    ),
     ("--tags", "tags", FlagKind::StructureList),
-    ("--model-invocation-type", "modelInvocationType", FlagKind::String),
+    (
+        "--model-invocation-type",
+        "modelInvocationType",
+        FlagKind::String,
+    ),
 ];
 
 /// Reads `file://path` parameter values, relative to a base folder, as the AWS CLI does.
@@ -254,9 +276,9 @@ fn parse_json(flag: &str, text: &str) -> Result<Value, JobError> {
 
 fn parse_shorthand(flag: &str, text: &str, files: &ParamFiles) -> Result<Value, JobError> {
     let resolve = |v: &str| -> Result<Option<String>, String> {
-        files.load(v).map_err(|(path, e)| {
-            format!("Unable to load paramfile file://{}: {e}", path.display())
-        })
+        files
+            .load(v)
+            .map_err(|(path, e)| format!("Unable to load paramfile file://{}: {e}", path.display()))
     };
     shorthand::parse_with_files(text, &resolve)
         .map(Value::Object)
@@ -287,7 +309,10 @@ pub fn decode_flag(
         FlagKind::String => Value::String(first.clone()),
         FlagKind::Integer => {
             let n: i64 = first.trim().parse().map_err(|_| {
-                bad_param(flag, format!("invalid literal for int() with base 10: '{first}'"))
+                bad_param(
+                    flag,
+                    format!("invalid literal for int() with base 10: '{first}'"),
+                )
             })?;
             Value::from(n)
         }
@@ -375,7 +400,11 @@ pub fn parse_cli_input(
             flag,
             format!(
                 "Invalid type: the input must be a {} object, not {}",
-                if format == CliInputFormat::Json { "JSON" } else { "YAML" },
+                if format == CliInputFormat::Json {
+                    "JSON"
+                } else {
+                    "YAML"
+                },
                 json_kind(&other)
             ),
         )),
@@ -427,35 +456,60 @@ mod tests {
         .unwrap();
         assert_eq!(a, b);
         let vpc = decode("--vpc-config", &["subnetIds=a,b,securityGroupIds=sg-1"]).unwrap();
-        assert_eq!(vpc, json!({"subnetIds": ["a", "b"], "securityGroupIds": ["sg-1"]}));
+        assert_eq!(
+            vpc,
+            json!({"subnetIds": ["a", "b"], "securityGroupIds": ["sg-1"]})
+        );
     }
 
     #[test]
     fn tag_lists_in_every_form() {
         let want = json!([{"key": "team", "value": "ml"}, {"key": "env", "value": "dev"}]);
-        assert_eq!(decode("--tags", &["key=team,value=ml", "key=env,value=dev"]).unwrap(), want);
         assert_eq!(
-            decode("--tags", &[r#"[{"key":"team","value":"ml"},{"key":"env","value":"dev"}]"#])
-                .unwrap(),
+            decode("--tags", &["key=team,value=ml", "key=env,value=dev"]).unwrap(),
             want
         );
         assert_eq!(
-            decode("--tags", &[r#"{"key":"team","value":"ml"}"#, r#"{"key":"env","value":"dev"}"#])
-                .unwrap(),
+            decode(
+                "--tags",
+                &[r#"[{"key":"team","value":"ml"},{"key":"env","value":"dev"}]"#]
+            )
+            .unwrap(),
+            want
+        );
+        assert_eq!(
+            decode(
+                "--tags",
+                &[
+                    r#"{"key":"team","value":"ml"}"#,
+                    r#"{"key":"env","value":"dev"}"#
+                ]
+            )
+            .unwrap(),
             want
         );
     }
 
     #[test]
     fn bad_values_name_the_flag() {
-        let e = decode("--input-data-config", &["{not json"]).unwrap_err().to_string();
-        assert!(e.starts_with("Error parsing parameter '--input-data-config': Invalid JSON:"), "{e}");
-        let e = decode("--timeout-duration-in-hours", &["abc"]).unwrap_err().to_string();
+        let e = decode("--input-data-config", &["{not json"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("Error parsing parameter '--input-data-config': Invalid JSON:"),
+            "{e}"
+        );
+        let e = decode("--timeout-duration-in-hours", &["abc"])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'--timeout-duration-in-hours'"), "{e}");
         let e = decode("--vpc-config", &["file://definitely/missing.json"])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("--vpc-config") && e.contains("definitely/missing.json"), "{e}");
+        assert!(
+            e.contains("--vpc-config") && e.contains("definitely/missing.json"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -467,6 +521,9 @@ mod tests {
         )
         .unwrap();
         let merged = merge(base, vec![("jobName", json!("b"))]);
-        assert_eq!(merged, json!({"jobName": "b", "timeoutDurationInHours": 24}));
+        assert_eq!(
+            merged,
+            json!({"jobName": "b", "timeoutDurationInHours": 24})
+        );
     }
 }

@@ -193,7 +193,12 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-fn format_text(item: &Value, identifier: Option<&str>, scalar_keys: Option<&[String]>, out: &mut String) {
+fn format_text(
+    item: &Value,
+    identifier: Option<&str>,
+    scalar_keys: Option<&[String]>,
+    out: &mut String,
+) {
     match item {
         Value::Object(map) => {
             let mut scalars: Vec<String> = Vec::new();
@@ -215,8 +220,7 @@ fn format_text(item: &Value, identifier: Option<&str>, scalar_keys: Option<&[Str
                     for k in keys {
                         scalars.push(map.get(k).map(scalar_text).unwrap_or_default());
                     }
-                    let mut rest: Vec<&String> =
-                        map.keys().filter(|k| !keys.contains(k)).collect();
+                    let mut rest: Vec<&String> = map.keys().filter(|k| !keys.contains(k)).collect();
                     rest.sort();
                     for k in rest {
                         non_scalars.push((k, &map[k]));
@@ -242,7 +246,11 @@ fn format_text(item: &Value, identifier: Option<&str>, scalar_keys: Option<&[Str
                 let mut keys: Vec<String> = items
                     .iter()
                     .filter_map(Value::as_object)
-                    .flat_map(|m| m.iter().filter(|(_, v)| is_scalar(v)).map(|(k, _)| k.clone()))
+                    .flat_map(|m| {
+                        m.iter()
+                            .filter(|(_, v)| is_scalar(v))
+                            .map(|(k, _)| k.clone())
+                    })
                     .collect();
                 keys.sort();
                 keys.dedup();
@@ -323,6 +331,9 @@ mod tests {
 
     #[test]
     fn json_uses_four_space_indents() {
-        assert_eq!(render_json(&json!({"a": [1]})), "{\n    \"a\": [\n        1\n    ]\n}\n");
+        assert_eq!(
+            render_json(&json!({"a": [1]})),
+            "{\n    \"a\": [\n        1\n    ]\n}\n"
+        );
     }
 }

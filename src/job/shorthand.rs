@@ -469,7 +469,10 @@ mod tests {
             json!({"s3InputDataConfig": {"s3Uri": "s3://b/in/", "s3InputFormat": "JSONL"}})
         );
         assert_eq!(p("a=[b, c]"), json!({"a": ["b", "c"]}));
-        assert_eq!(p("a={b=[1,2],c={d=e}}"), json!({"a": {"b": ["1", "2"], "c": {"d": "e"}}}));
+        assert_eq!(
+            p("a={b=[1,2],c={d=e}}"),
+            json!({"a": {"b": ["1", "2"], "c": {"d": "e"}}})
+        );
         assert_eq!(p("a="), json!({"a": ""}));
         assert_eq!(p("a=[]"), json!({"a": []}));
     }
@@ -507,7 +510,10 @@ mod tests {
     fn coerce_follows_the_model() {
         let mut v = p("subnetIds=a,b,securityGroupIds=sg-1");
         coerce(&mut v, Shape::Structure(&VPC_CONFIG)).unwrap();
-        assert_eq!(v, json!({"subnetIds": ["a", "b"], "securityGroupIds": ["sg-1"]}));
+        assert_eq!(
+            v,
+            json!({"subnetIds": ["a", "b"], "securityGroupIds": ["sg-1"]})
+        );
 
         let mut tags = Value::Array(vec![p("key=team,value=ml"), p("key=env,value=dev")]);
         coerce(&mut tags, Shape::List(&TAG_LIST)).unwrap();
