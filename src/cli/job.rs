@@ -110,8 +110,10 @@ impl CommonArgs {
     }
 }
 
-/// Arguments of `job create`: the AWS CLI's, plus `--local-input` and `--state-dir`.
+/// Arguments of `job create`: the AWS CLI's, plus `--local-input` and `--state-dir`. A flag
+/// given twice takes its last value, as with the AWS CLI.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct CreateArgs {
     /// A name to give the batch inference job.
     #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
@@ -183,6 +185,7 @@ pub struct CreateArgs {
 
 /// Arguments of `job get`.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct GetArgs {
     /// The job ARN, or its 12-character id.
     #[arg(long, value_name = "VALUE")]
