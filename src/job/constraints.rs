@@ -834,9 +834,14 @@ fn check_value(shape: Shape, value: &Value, path: &str, out: &mut Vec<Violation>
             }
         }
         Shape::Integer(i) => {
-            if let Some(n) = value.as_i64() {
+            // Widened so a JSON number past i64 (valid for botocore, an int) is still compared.
+            let n = value
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| value.as_u64().map(i128::from));
+            if let Some(n) = n {
                 let shown = Some(n.to_string());
-                if let Some(min) = i.min.filter(|min| n < *min) {
+                if let Some(min) = i.min.filter(|min| n < i128::from(*min)) {
                     out.push(Violation {
                         path: path.to_owned(),
                         value: shown.clone(),
@@ -845,7 +850,7 @@ fn check_value(shape: Shape, value: &Value, path: &str, out: &mut Vec<Violation>
                         ),
                     });
                 }
-                if let Some(max) = i.max.filter(|max| n > *max) {
+                if let Some(max) = i.max.filter(|max| n > i128::from(*max)) {
                     out.push(Violation {
                         path: path.to_owned(),
                         value: shown,
@@ -1132,6 +1137,12 @@ mod tests {
             find("timeoutDurationInHours"),
             "Value '200' at 'timeoutDurationInHours' failed to satisfy constraint: Member must have value less than or equal to 168"
         );
+        let huge = violations(
+            &CREATE_REQUEST,
+            &json!({"timeoutDurationInHours": 18446744073709551615u64}),
+        );
+        assert!(huge.iter().any(|v| v.to_string()
+            == "Value '18446744073709551615' at 'timeoutDurationInHours' failed to satisfy constraint: Member must have value less than or equal to 168"));
         assert_eq!(
             find("vpcConfig.subnetIds"),
             "Value '[subnet_1]' at 'vpcConfig.subnetIds' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 32, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: [-0-9a-zA-Z]+]"
