@@ -374,11 +374,18 @@ impl Scanner {
         self.check_duplicate(b, key, pos, env);
         self.keys.push(key);
         if self.stack.len() == 1 {
-            let raw = decode_key(b, key);
-            let which = match raw.as_ref() {
-                "recordId" => TopKey::RecordId,
-                "modelInput" => TopKey::ModelInput,
-                _ => TopKey::Other,
+            let which = if key.escaped {
+                match decode_key(b, key).as_ref() {
+                    "recordId" => TopKey::RecordId,
+                    "modelInput" => TopKey::ModelInput,
+                    _ => TopKey::Other,
+                }
+            } else {
+                match &b[key.start..key.end] {
+                    b"recordId" => TopKey::RecordId,
+                    b"modelInput" => TopKey::ModelInput,
+                    _ => TopKey::Other,
+                }
             };
             *top = Some((which, pos, 0));
         }
@@ -475,7 +482,12 @@ fn decode_key(b: &[u8], k: KeyRef) -> Cow<'_, str> {
 /// string body in valid UTF-8; lone surrogate escapes become U+FFFD.
 pub fn decode_string_contents(raw: &[u8], escaped: bool) -> Cow<'_, str> {
     if !escaped {
-        return String::from_utf8_lossy(raw);
+        // The scanner's input is valid UTF-8 and a JSON string body ends at a quote, so a
+        // body without escapes is valid UTF-8 too; lossy decoding is only a safety net.
+        return match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
     }
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
@@ -675,6 +687,58 @@ fn special_bytes(v: u64) -> u64 {
     quote | backslash | control
 }
 
+/// The first position at or after `i` holding `"`, `\\` or a control character (or the
+/// end): most string bytes are plain text, so this is the scanner's hot loop.
+#[inline]
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        i = sse2::skip_plain(b, i);
+    }
+    // Eight bytes at a time (and the tail the SIMD loop leaves).
+    while i + 8 <= b.len() {
+        let v = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let m = special_bytes(v);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    //! SSE2 is part of the x86_64 baseline, so this needs no runtime detection.
+    use std::arch::x86_64::*;
+
+    /// Like [`super::skip_plain`], 16 bytes at a time; stops early (before the last 16
+    /// bytes) and leaves the rest to the caller.
+    #[inline]
+    pub fn skip_plain(b: &[u8], mut i: usize) -> usize {
+        // SAFETY: SSE2 is always available on x86_64; every load reads 16 bytes starting at
+        // `i` with `i + 16 <= b.len()`, inside the slice, and `loadu` allows any alignment.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let ctl_max = _mm_set1_epi8(0x1F);
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                let q = _mm_cmpeq_epi8(v, quote);
+                let s = _mm_cmpeq_epi8(v, backslash);
+                // v <= 0x1F (unsigned) exactly when max(v, 0x1F) == 0x1F.
+                let c = _mm_cmpeq_epi8(_mm_max_epu8(v, ctl_max), ctl_max);
+                let m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, s), c));
+                if m != 0 {
+                    return i + m.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+        i
+    }
+}
+
 /// Scans the string starting at the quote at `start`; returns the position after the
 /// closing quote and whether the contents hold an escape.
 fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
@@ -682,16 +746,7 @@ fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
     let mut i = start + 1;
     let mut escaped = false;
     loop {
-        // Eight bytes at a time until something needs a look: most string bytes are plain.
-        while i + 8 <= len {
-            let v = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-            let m = special_bytes(v);
-            if m != 0 {
-                i += (m.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
+        i = skip_plain(b, i);
         let Some(&c) = b.get(i) else {
             return Err(SyntaxError {
                 offset: len,

@@ -264,7 +264,7 @@ pub struct JobRun<'o> {
     pool: rayon::ThreadPool,
     want_line_status: bool,
     collector: Collector,
-    first_ids: HashMap<u128, FirstSeen>,
+    first_ids: HashMap<u128, FirstSeen, IdHasher>,
     /// Mapped files, kept so a duplicate can be confirmed byte for byte.
     maps: HashMap<u32, Arc<memmap2::Mmap>>,
     files: Vec<FileSummary>,
@@ -287,7 +287,7 @@ impl<'o> JobRun<'o> {
             pool,
             want_line_status: false,
             collector: Collector::new(opts.max_diagnostics),
-            first_ids: HashMap::new(),
+            first_ids: HashMap::default(),
             maps: HashMap::new(),
             files: Vec::new(),
             paths: Vec::new(),
@@ -764,6 +764,28 @@ impl<'o> JobRun<'o> {
             files: self.files,
             diagnostics,
         }
+    }
+}
+
+/// The keys of the id map are already 128-bit hashes: hashing them again (SipHash) would
+/// only cost time, so the map uses their low 64 bits as they are.
+type IdHasher = std::hash::BuildHasherDefault<PassThrough>;
+
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached for keys other than u128; fold them in so the hasher stays correct.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
     }
 }
 
