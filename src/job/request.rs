@@ -218,11 +218,6 @@ impl Default for ParamFiles {
 }
 
 impl ParamFiles {
-    /// Resolves relative `file://` paths against `base`.
-    pub fn relative_to(base: impl Into<PathBuf>) -> Self {
-        ParamFiles { base: base.into() }
-    }
-
     /// The text of a `file://` value, or `None` if `value` is not one.
     pub fn load(&self, value: &str) -> Result<Option<String>, (PathBuf, std::io::Error)> {
         let Some(rest) = value.strip_prefix("file://") else {
