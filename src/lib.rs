@@ -16,6 +16,7 @@
 pub mod diagnostic;
 pub mod error;
 pub mod input;
+pub mod job;
 pub mod json;
 pub mod models;
 pub mod quota;

@@ -2,6 +2,7 @@
 //! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
 //! could not do its work).
 
+mod job;
 mod models;
 mod output;
 mod progress;
@@ -31,6 +32,10 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Print the JSON Schema used for a body family.
     Schema(schema::SchemaArgs),
+    /// Check a create-model-invocation-job request and its data offline, and answer as
+    /// get-model-invocation-job would.
+    #[command(subcommand)]
+    Job(job::JobCommand),
 }
 
 /// Exit code: the tool could not do its work.
@@ -51,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Models(args) => models::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Job(cmd) => job::run(cmd),
     }
 }
 
