@@ -629,7 +629,7 @@ def write_markdown(doc: dict, path: str) -> None:
     lines = [
         f"Input: {inp['bytes']:,} bytes, {inp['records']:,} Claude Messages records "
         f"(`benches/gen_claude.py --seed {inp['seed']}`). "
-        f"{doc['rounds']} interleaved rounds after {doc['warmup_rounds']} warm-up, page cache warm; "
+        f"{doc['rounds']} interleaved round{'s' if doc['rounds'] != 1 else ''} after {doc['warmup_rounds']} warm-up, page cache warm; "
         f"median wall time. Machine: {m.get('cpu_model') or 'unknown CPU'}, {m.get('cores')} cores, {mem}, "
         f"shared and noisy, so read the ratios rather than the absolute figures. "
         f"{v.get('bedrock-batch') or 'bedrock-batch (not built)'} at {v.get('git_commit') or '?'}"
