@@ -491,7 +491,7 @@ def option(args: list[str], name: str) -> str | None:
     return args[args.index(name) + 1] if name in args else None
 
 
-def check_rules(rep: Report, validators: dict, catalog: dict) -> None:
+def check_rules(rep: Report, validators: dict, catalog: dict, rust: str | None) -> None:
     area = "rules"
     for code in [f"M00{i}" for i in range(1, 10)]:
         d = FIXTURES / code
@@ -509,45 +509,63 @@ def check_rules(rep: Report, validators: dict, catalog: dict) -> None:
         if expect.get("exit") != want_exit or expect.get("verdict") != "Scheduled":
             problems.append(f"expect exit {want_exit} and verdict Scheduled")
 
-        def all_findings(path: Path) -> list[tuple[int | None, str, str]]:
+        def all_findings(path: Path) -> list[tuple]:
+            """(line, code, pointer) of every M finding the tool would report on `path`."""
             records = read_jsonl(path, rep, area) or []
-            found = []
-            if entry is None:
-                found.append((None, "M009", ""))
-            elif family is not None:
+            found: list[tuple] = [] if entry is not None else [(None, "M009", None)]
+            if family is not None:
                 for n, record in enumerate(records, 1):
                     body = record["modelInput"]
-                    found += [(n, c, p) for c, p in ordered(findings(validators[family], body) + semantic(family, body, converse), record["_line"])]
+                    both = findings(validators[family], body) + semantic(family, body, converse)
+                    found += [(n, c, p) for c, p in ordered(both, record["_line"])]
             return found
 
         fail = all_findings(d / case["fail"])
-        want = (expect["line"], code, expect.get("pointer") or "")
-        if code == "M009":
-            if fail != [(None, "M009", "")]:
-                problems.append(f"fail file: {fail}")
-            if expect.get("line") is not None:
-                problems.append("M009 is a job-level finding: line null")
-        elif fail != [want]:
-            problems.append(f"fail file should have exactly {want}, has {fail}")
-        if code != "M009" and expect.get("line") == 1:
+        want = (expect["line"], code, expect.get("pointer"))
+        if fail != [want]:
+            problems.append(f"the failing file should have exactly {want}, has {fail}")
+        if code != "M009" and expect.get("line") in (None, 1):
             problems.append("put the failing record after line 1")
-        passing = all_findings(d / case["pass"])
-        if code == "M009":
-            passing = [f for f in passing if f[1] != "M009"]
-            if entry is None and "--model-id" in args:
-                # The pass file of M009 must run with a known id; the test reads its own args.
-                pass
-        if passing and code != "M009":
-            problems.append(f"pass file has findings {passing}")
+        if "pass" in case:
+            passing = all_findings(d / case["pass"])
+            if passing:
+                problems.append(f"the passing file has findings {passing}")
+        elif code != "M009":
+            problems.append("no passing file")
+        if rust and not problems:
+            problems += rust_case(rust, d, case)
         if problems:
             rep.fail(area, code, "; ".join(problems))
         else:
             rep.ok(area, code)
 
 
+def rust_case(binary: str, d: Path, case: dict) -> list[str]:
+    """Runs the real binary on a rule case as tests/fixtures.rs does."""
+    problems = []
+    for key in ("fail", "pass"):
+        if key not in case:
+            continue
+        run = subprocess.run([binary, "validate", "--format", "json", "--no-progress", *case["args"], str(d / case[key])],
+                             capture_output=True, text=True, check=False)
+        try:
+            report = json.loads(run.stdout)
+        except json.JSONDecodeError:
+            return [f"rust: {key}: exit {run.returncode}: {run.stderr.strip()}"]
+        got = [(x["code"], x["line"], x.get("pointer")) for x in report["diagnostics"]]
+        code = d.name
+        if key == "fail":
+            want = (code, case["expect"]["line"], case["expect"].get("pointer", got[0][2] if got else None))
+            if got != [want] or run.returncode != case["expect"]["exit"] or report["verdict"]["status"] != "Scheduled":
+                problems.append(f"rust: fail file gives {got}, exit {run.returncode}, {report['verdict']['status']}")
+        elif got or run.returncode != 0:
+            problems.append(f"rust: pass file gives {got}, exit {run.returncode}")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rust", metavar="BIN", help="also run family fixtures through this bedrock-batch binary")
+    parser.add_argument("--rust", metavar="BIN", help="also run the fixtures through this bedrock-batch binary")
     parser.add_argument("-v", "--verbose", action="store_true", help="print passes too")
     opts = parser.parse_args()
     rep = Report(opts.verbose)
@@ -555,7 +573,7 @@ def main() -> int:
     catalog = json.loads((SCHEMAS / "catalog.json").read_text(encoding="utf-8"))
     check_catalog(rep, catalog, set(validators))
     check_families(rep, validators, catalog, opts.rust)
-    check_rules(rep, validators, catalog)
+    check_rules(rep, validators, catalog, opts.rust)
     return 0 if rep.summary() else 1
 
 
