@@ -10,8 +10,9 @@ What it checks:
   catalog   schemas/catalog.json has the documented shape; every family it names has a schema; no
             entry is shadowed by an earlier one; known real model ids resolve as expected.
   families  fixtures/families/<family>/: every valid.jsonl body has no error; every invalid.jsonl
-            line has at least one, and the FIRST finding (ordered by pointer, then code, as the
-            Rust tool orders them) is the one expect.json names; model.txt resolves to the family.
+            line has at least one, and the FIRST finding, in the tool's order (by the position in
+            the line the finding points at, then pointer, then code), is the one expect.json
+            names; model.txt resolves to the family.
   rules     fixtures/M001..M009: the failing file has the expected finding on the expected line
             and nothing else; the passing file has no finding.
 With --rust BIN, the family fixtures are also run through the real binary (`validate --schema`),
