@@ -477,6 +477,15 @@ def check_families(rep: Report, validators: dict, catalog: dict, rust: str | Non
             else:
                 if ok_lines:
                     problems.append(f"rust flags valid.jsonl: {ok_lines}")
+                # Also as users run it: by model id (embedded schema plus the M007/M008 checks).
+                args = ["--model-id", model_id] + (["--invocation-type", "Converse"] if family == CONVERSE else [])
+                run = subprocess.run([rust, "validate", "--format", "json", "--no-progress", "--min-records-per-job", "1",
+                                      *args, str(d / "valid.jsonl")], capture_output=True, text=True, check=False)
+                report = json.loads(run.stdout) if run.stdout.startswith("{") else {}
+                if report.get("family") != family or report.get("diagnostics"):
+                    problems.append(f"rust with {' '.join(args)} on valid.jsonl: family {report.get('family')}, "
+                                    f"{[(x['code'], x['line']) for x in report.get('diagnostics', [])]} "
+                                    "(is the binary built from these schemas?)")
                 for e in expect:
                     first = (bad_lines.get(e["line"]) or [None])[0]
                     if first != (e["code"], e["pointer"]):
