@@ -892,14 +892,14 @@ fn check_fix(input: &[u8], gens: &[Gen], all_flags: bool, format: IdFormat) {
     opts.drop_unknown_keys = all_flags;
     opts.id_format = format;
     opts.chunk_size = 64;
-    let report = fix(&[path.clone()], &opts, &NoProgress).expect("fix runs");
+    let report = fix(std::slice::from_ref(&path), &opts, &NoProgress).expect("fix runs");
     assert_eq!(read(&path), input, "the input is never modified");
 
     let vopts = ValidateOptions {
         max_diagnostics: usize::MAX,
         ..ValidateOptions::default()
     };
-    let v = validate(&[out.clone()], &vopts).unwrap();
+    let v = validate(std::slice::from_ref(&out), &vopts).unwrap();
     for code in opts.repaired_codes() {
         assert!(
             !v.summary.by_code.contains_key(code.as_str()),
