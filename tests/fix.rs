@@ -969,3 +969,60 @@ proptest! {
         check_fix(&input, &gens, all_flags, format);
     }
 }
+
+#[test]
+fn side_dir_keeps_rejected_and_id_map_files_out_of_the_job_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join("job");
+    let side = dir.path().join("side");
+    std::fs::create_dir_all(&job).unwrap();
+    std::fs::create_dir_all(&side).unwrap();
+    write(&job, "a.jsonl", "{\"modelInput\":{}}\nbroken\n");
+    let r = run(
+        &[
+            "fix",
+            "--in-place",
+            "--add-record-ids",
+            "--side-dir",
+            &s(&side),
+            &s(&job),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let mut in_job: Vec<String> = std::fs::read_dir(&job)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    in_job.sort();
+    assert_eq!(in_job, ["a.jsonl"]);
+    assert_eq!(read(&side.join("a.rejected.jsonl")), b"broken\n");
+    assert!(side.join("a.id-map.jsonl").exists());
+    let codes = validate_codes(&job);
+    assert!(
+        codes.keys().all(|c| c == "Q005" || c == "R005"),
+        "only the job's size is left: {codes:?}"
+    );
+}
+
+#[test]
+fn side_dir_refuses_two_outputs_with_the_same_side_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["x", "y"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        write(&dir.path().join(sub), "a.jsonl", format!("{REC}\n"));
+    }
+    let r = run(
+        &[
+            "fix",
+            "--in-place",
+            "--side-dir",
+            &s(dir.path()),
+            &s(&dir.path().join("x")),
+            &s(&dir.path().join("y")),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("a.rejected.jsonl"), "{}", r.stderr);
+}

@@ -79,6 +79,11 @@ pub struct FixArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = IdFormatArg::Alnum)]
     pub record_id_format: IdFormatArg,
 
+    /// Write the rejected-lines and id-map files into DIR instead of beside each output
+    /// (keeps them out of a job folder, which the service reads in full).
+    #[arg(long, value_name = "DIR")]
+    pub side_dir: Option<PathBuf>,
+
     /// Show what would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -130,6 +135,7 @@ impl FixArgs {
                 IdFormatArg::Hash => IdFormat::Hash,
             },
             dry_run: self.dry_run,
+            side_dir: self.side_dir.clone(),
             mmap: !self.no_mmap,
             stdin_name: self.stdin_filename.clone(),
             threads: self.threads,

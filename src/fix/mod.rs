@@ -75,6 +75,9 @@ pub struct FixOptions {
     pub id_format: IdFormat,
     /// Work out everything, write nothing.
     pub dry_run: bool,
+    /// Where rejected-lines and id-map files go, instead of beside each output (useful
+    /// when the outputs sit in the job's folder, which the service reads in full).
+    pub side_dir: Option<PathBuf>,
     /// Map regular files into memory (otherwise read them).
     pub mmap: bool,
     /// The name standard input gets in reports.
@@ -95,6 +98,7 @@ impl FixOptions {
             drop_unknown_keys: false,
             id_format: IdFormat::Alnum,
             dry_run: false,
+            side_dir: None,
             mmap: true,
             stdin_name: None,
             threads: 0,
@@ -467,13 +471,18 @@ fn display(path: &Path) -> String {
         .replace(std::path::MAIN_SEPARATOR, "/")
 }
 
-/// `dir/name.jsonl` → `dir/name.<tag>.jsonl` (a name without `.jsonl` keeps its whole name).
-pub fn side_path(output: &Path, tag: &str) -> PathBuf {
+/// `dir/name.jsonl` → `dir/name.<tag>.jsonl` (a name without `.jsonl` keeps its whole
+/// name), or the same name inside `side_dir` when one is given.
+pub fn side_path(output: &Path, tag: &str, side_dir: Option<&Path>) -> PathBuf {
     let name = output
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
-    output.with_file_name(format!("{stem}.{tag}.jsonl"))
+    let side = format!("{stem}.{tag}.jsonl");
+    match side_dir {
+        Some(dir) => dir.join(side),
+        None => output.with_file_name(side),
+    }
 }
 
 /// Whether two paths name the same existing file (through links, `..`, hard links).
@@ -539,8 +548,8 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
             output: AtomicFile::create("output", &p.output, like, opts.dry_run)?,
             rejected: None,
             id_map: None,
-            rejected_path: side_path(&p.output, "rejected"),
-            id_map_path: side_path(&p.output, "id-map"),
+            rejected_path: side_path(&p.output, "rejected", opts.side_dir.as_deref()),
+            id_map_path: side_path(&p.output, "id-map", opts.side_dir.as_deref()),
             dry_run: opts.dry_run,
         };
         for &i in &p.inputs {
@@ -661,9 +670,23 @@ fn plan(files: &[InputFile], readable: &[usize], opts: &FixOptions) -> Result<Ve
             plans
         }
     };
+    let mut sides: HashMap<PathBuf, &Path> = HashMap::new();
     for p in &plans {
-        clash(&side_path(&p.output, "rejected"), "rejected-lines file")?;
-        clash(&side_path(&p.output, "id-map"), "id-map file")?;
+        for (tag, what) in [
+            ("rejected", "rejected-lines file"),
+            ("id-map", "id-map file"),
+        ] {
+            let side = side_path(&p.output, tag, opts.side_dir.as_deref());
+            clash(&side, what)?;
+            if let Some(other) = sides.insert(side.clone(), &p.output) {
+                return Err(Error::Config(format!(
+                    "`{}` and `{}` would both write their {what} to `{}`; fix them in separate runs or without --side-dir",
+                    display(other),
+                    display(&p.output),
+                    display(&side)
+                )));
+            }
+        }
     }
     Ok(plans)
 }

@@ -106,7 +106,7 @@ pub fn write(report: &FixReport, out: &mut dyn Write) -> io::Result<()> {
     if report.outputs.iter().any(|o| o.kind != "output") {
         writeln!(
             out,
-            "note: keep the rejected and id-map files out of the job's S3 prefix: the service reads every .jsonl file under it"
+            "note: keep the rejected and id-map files out of the job's S3 prefix (--side-dir DIR puts them elsewhere): the service reads every .jsonl file under it"
         )?;
     }
     Ok(())
