@@ -1026,3 +1026,62 @@ fn side_dir_refuses_two_outputs_with_the_same_side_file() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("a.rejected.jsonl"), "{}", r.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn in_place_leaves_a_file_that_needs_nothing_untouched() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(dir.path(), "clean.jsonl", format!("{REC}\n"));
+    let messy = write(dir.path(), "messy.jsonl", format!("{REC}\r\n"));
+    let (ino_clean, ino_messy) = (
+        std::fs::metadata(&clean).unwrap().ino(),
+        std::fs::metadata(&messy).unwrap().ino(),
+    );
+    let r = run(
+        &[
+            "fix",
+            "--in-place",
+            "--format",
+            "json",
+            &s(&clean),
+            &s(&messy),
+        ],
+        None,
+    );
+    // The same id in both files is left (no --dedupe-record-ids): exit 1, files still fixed.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::metadata(&clean).unwrap().ino(),
+        ino_clean,
+        "not rewritten"
+    );
+    assert_ne!(
+        std::fs::metadata(&messy).unwrap().ino(),
+        ino_messy,
+        "replaced"
+    );
+    assert_eq!(read(&messy), format!("{REC}\n").as_bytes());
+    let j = r.json();
+    assert_eq!(j["outputs"][0]["unchanged"], true);
+    assert_eq!(j["outputs"][1]["unchanged"], false);
+}
+
+#[test]
+fn in_place_appends_to_side_files_so_earlier_runs_are_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.jsonl", format!("first bad\n{REC}\n"));
+    let r = run(&["fix", "--in-place", &s(&a)], None);
+    assert_eq!(r.code, 1);
+    let rejected = dir.path().join("a.rejected.jsonl");
+    assert_eq!(read(&rejected), b"first bad\n");
+    // The rejected lines now exist only in the side file: a clean run keeps it...
+    let r = run(&["fix", "--in-place", &s(&a)], None);
+    assert_eq!(r.code, 0);
+    assert_eq!(read(&rejected), b"first bad\n");
+    // ...and a run with new rejections appends.
+    std::fs::write(&a, format!("{REC}\nsecond bad\n")).unwrap();
+    let r = run(&["fix", "--in-place", &s(&a)], None);
+    assert_eq!(r.code, 1);
+    assert_eq!(read(&rejected), b"first bad\nsecond bad\n");
+}

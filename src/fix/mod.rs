@@ -197,6 +197,8 @@ pub struct OutputSummary {
     pub lines: u64,
     /// Bytes in it.
     pub bytes: u64,
+    /// `--in-place` only: the file needed no repair and was left as it was (not rewritten).
+    pub unchanged: bool,
 }
 
 /// Totals of a run.
@@ -345,15 +347,41 @@ struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `dest`. The file gets the permissions of `like` when it exists
     /// (the original, for `--in-place`; an output being replaced), else the usual ones for
-    /// a new file.
-    fn create(kind: &'static str, dest: &Path, like: Option<&Path>, dry_run: bool) -> Result<Self> {
+    /// a new file. With `keep_existing`, what `dest` already holds is copied first, so new
+    /// lines are appended (still atomically).
+    fn create(
+        kind: &'static str,
+        dest: &Path,
+        like: Option<&Path>,
+        dry_run: bool,
+        keep_existing: bool,
+    ) -> Result<Self> {
         let tmp = if dry_run {
             None
         } else {
-            Some(BufWriter::with_capacity(
+            let mut w = BufWriter::with_capacity(
                 1 << 20,
                 temp_beside(dest, like).map_err(|e| Error::write(dest, e))?,
-            ))
+            );
+            if keep_existing {
+                match File::open(dest) {
+                    Ok(mut old) => {
+                        let n = std::io::copy(&mut old, &mut w).map_err(|e| Error::io(dest, e))?;
+                        let mut last = [0u8];
+                        if n > 0 {
+                            old.seek(std::io::SeekFrom::End(-1))
+                                .and_then(|_| std::io::Read::read_exact(&mut old, &mut last))
+                                .map_err(|e| Error::io(dest, e))?;
+                            if last[0] != b'\n' {
+                                w.write_all(b"\n").map_err(|e| Error::write(dest, e))?;
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(dest, e)),
+                }
+            }
+            Some(w)
         };
         Ok(AtomicFile {
             kind,
@@ -396,6 +424,7 @@ impl AtomicFile {
                 path: display(&self.dest),
                 lines: self.lines,
                 bytes: self.bytes,
+                unchanged: false,
             },
             dest: self.dest,
             tmp,
@@ -545,13 +574,16 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
             Target::Out(_) => Some(p.output.as_path()).filter(|o| o.exists()),
         };
         let mut unit = Unit {
-            output: AtomicFile::create("output", &p.output, like, opts.dry_run)?,
+            output: AtomicFile::create("output", &p.output, like, opts.dry_run, false)?,
             rejected: None,
             id_map: None,
             rejected_path: side_path(&p.output, "rejected", opts.side_dir.as_deref()),
             id_map_path: side_path(&p.output, "id-map", opts.side_dir.as_deref()),
             dry_run: opts.dry_run,
+            in_place: opts.target == Target::InPlace,
         };
+        let before = fixer.marker();
+        let mut bytes_in = 0;
         for &i in &p.inputs {
             let file = &files[i];
             let source = match (&file.source, spool.as_mut()) {
@@ -562,8 +594,21 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
                 _ => Source::Input,
             };
             fixer.file(&mut unit, file, source, progress)?;
+            bytes_in += fixer.inputs.last().map_or(0, |i| i.bytes);
         }
-        units.push(unit.finish()?);
+        // In place, a file that needed nothing is not rewritten: its mtime, inode and hard
+        // links stay, which keeps `fix --in-place` cheap as a pre-commit hook. Every byte
+        // `fix` changes is counted as a change or a rejection, so "no change and the same
+        // size" means the same bytes.
+        let unchanged = unit.in_place && fixer.marker() == before && unit.output.bytes == bytes_in;
+        let mut done = unit.finish()?;
+        if unchanged {
+            if let Some(out) = done.output.as_mut() {
+                out.summary.unchanged = true;
+                out.tmp = None;
+            }
+        }
+        units.push(done);
     }
     progress.finish();
 
@@ -578,6 +623,7 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
             }
             let out = u.output.take().expect("an output");
             u.outputs_written.insert(0, out.summary.clone());
+            // An unchanged file has no temporary file left: persisting does nothing.
             out.persist()?;
             for stale in &u.stale {
                 if stale.exists() && std::fs::remove_file(stale).is_ok() {
@@ -802,6 +848,9 @@ struct Unit {
     rejected_path: PathBuf,
     id_map_path: PathBuf,
     dry_run: bool,
+    /// In place, side files are appended to: the original is gone, so the rejected lines
+    /// and old ids of an earlier run exist only there.
+    in_place: bool,
 }
 
 /// A [`Unit`] whose files are written and synced, waiting for the re-check.
@@ -822,6 +871,7 @@ impl Unit {
                 &self.rejected_path,
                 None,
                 self.dry_run,
+                self.in_place,
             )?);
         }
         self.rejected.as_mut().expect("created").line(line)
@@ -834,17 +884,20 @@ impl Unit {
                 &self.id_map_path,
                 None,
                 self.dry_run,
+                self.in_place,
             )?);
         }
         self.id_map.as_mut().expect("created").line(line)
     }
 
     fn finish(self) -> Result<DoneUnit> {
+        // With --out the input still holds everything a stale side file held, so it can go;
+        // in place it is the only copy, so it stays.
         let mut stale = Vec::new();
-        if self.rejected.is_none() {
+        if self.rejected.is_none() && !self.in_place {
             stale.push(self.rejected_path);
         }
-        if self.id_map.is_none() {
+        if self.id_map.is_none() && !self.in_place {
             stale.push(self.id_map_path);
         }
         Ok(DoneUnit {
@@ -1238,6 +1291,11 @@ impl<'o> Fixer<'o> {
         }
         stats.written += 1;
         Ok(())
+    }
+
+    /// Changes and rejections so far: equal before and after a file means it needed nothing.
+    fn marker(&self) -> (u64, usize) {
+        (self.changes.count.iter().sum(), self.rejected.len())
     }
 
     fn report(

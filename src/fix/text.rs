@@ -86,7 +86,10 @@ pub fn write(report: &FixReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "left as they are:")?;
         tallies(out, &report.remaining)?;
     }
-    for o in &report.outputs {
+    for o in report.outputs.iter().filter(|o| o.unchanged) {
+        writeln!(out, "unchanged {} (nothing to repair)", o.path)?;
+    }
+    for o in report.outputs.iter().filter(|o| !o.unchanged) {
         let what = match o.kind {
             "output" => plural(o.lines, "record", "records"),
             "id-map" => plural(o.lines, "id change", "id changes"),
