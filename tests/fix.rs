@@ -767,7 +767,7 @@ fn text_summary_names_changes_rejections_and_files() {
     let r = run(&["fix", &s(&input), "--out", &s(&out)], None);
     assert_eq!(r.code, 1);
     for want in [
-        "1 record of 2 from 1 file, 1 line rejected",
+        "1 of 2 records kept from 1 file; 1 line rejected",
         "L004 crlf-line-ending",
         "L003 blank-line",
         ":3: L001 invalid-json",

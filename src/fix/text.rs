@@ -41,14 +41,14 @@ pub fn write(report: &FixReport, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{}{} of {} from {}, {}",
+        "{}{} of {} kept from {}; {}",
         if report.dry_run {
             "dry run, nothing written: "
         } else {
             ""
         },
-        plural(s.written, "record", "records"),
-        group_digits(s.records),
+        group_digits(s.written),
+        plural(s.records, "record", "records"),
         plural(s.files, "file", "files"),
         plural(s.rejected, "line rejected", "lines rejected"),
     )?;
