@@ -679,6 +679,12 @@ fn plan(files: &[InputFile], readable: &[usize], opts: &FixOptions) -> Result<Ve
         }
         Ok(())
     };
+    if let Some(dir) = opts.side_dir.as_deref().filter(|d| !d.is_dir()) {
+        return Err(Error::Config(format!(
+            "--side-dir `{}` is not a folder; create it first",
+            display(dir)
+        )));
+    }
     let plans = match &opts.target {
         Target::Out(out) => {
             if out.as_os_str() == "-" {
@@ -690,6 +696,17 @@ fn plan(files: &[InputFile], readable: &[usize], opts: &FixOptions) -> Result<Ve
                 return Err(Error::Config(format!(
                     "--out `{}` is a folder; give the name of the file to write",
                     display(out)
+                )));
+            }
+            let parent = out
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if !parent.is_dir() {
+                return Err(Error::Config(format!(
+                    "--out `{}`: the folder `{}` does not exist; create it first",
+                    display(out),
+                    display(parent)
                 )));
             }
             clash(out, "output")?;
