@@ -1085,3 +1085,67 @@ fn in_place_appends_to_side_files_so_earlier_runs_are_not_lost() {
     assert_eq!(r.code, 1);
     assert_eq!(read(&rejected), b"first bad\nsecond bad\n");
 }
+
+#[test]
+fn golden_messy_fixture_with_every_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let r = run(
+        &[
+            "fix",
+            "fixtures/fix/messy.jsonl",
+            "--out",
+            &s(&out),
+            "--add-record-ids",
+            "--dedupe-record-ids",
+            "--drop-unknown-keys",
+            "--record-id-format",
+            "seq",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "two lines are rejected: {}", r.stderr);
+    let fixture = |name: &str| read(&common::fixture("fix").join(name));
+    assert_eq!(read(&out), fixture("expected.jsonl"));
+    assert_eq!(
+        read(&dir.path().join("out.rejected.jsonl")),
+        fixture("expected.rejected.jsonl")
+    );
+    assert_eq!(
+        read(&dir.path().join("out.id-map.jsonl")),
+        fixture("expected.id-map.jsonl")
+    );
+    let j = r.json();
+    let counts: Vec<(String, u64)> = j["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64)> = [
+        ("L003", 2),
+        ("L004", 9),
+        ("L005", 1),
+        ("L006", 1),
+        ("L008", 1),
+        ("R003", 1),
+        ("R004", 1),
+        ("R006", 1),
+        ("R007", 1),
+    ]
+    .iter()
+    .map(|(c, n)| (c.to_string(), *n))
+    .collect();
+    assert_eq!(counts, want);
+    // The corrected file passes the Validating phase (given enough records).
+    let (v, code) = common::validate_json(&["--min-records-per-job", "1"], &[out.as_path()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["by_code"], serde_json::json!({}));
+}
