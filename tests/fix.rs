@@ -1149,3 +1149,13 @@ fn golden_messy_fixture_with_every_flag() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["summary"]["by_code"], serde_json::json!({}));
 }
+
+#[test]
+fn the_same_file_named_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.jsonl", format!("{REC}\n"));
+    let again = dir.path().join(".").join("a.jsonl");
+    let r = run(&["fix", "--in-place", &s(&a), &s(&again)], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("same file"), "{}", r.stderr);
+}

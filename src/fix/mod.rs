@@ -514,21 +514,26 @@ pub fn side_path(output: &Path, tag: &str, side_dir: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Whether two paths name the same existing file (through links, `..`, hard links).
-fn same_file(a: &Path, b: &Path) -> bool {
+/// What identifies an existing file, whatever path names it (links, `..`, hard links):
+/// device and inode where there are such, else the canonical path.
+#[derive(PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Canonical(PathBuf),
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return x.dev() == y.dev() && x.ino() == y.ino();
-        }
-        false
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| FileId::Inode(m.dev(), m.ino()))
     }
     #[cfg(not(unix))]
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
+    std::fs::canonicalize(path).ok().map(FileId::Canonical)
 }
 
 /// One destination and the inputs that go into it.
@@ -656,26 +661,31 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
 
 /// Decides the destinations and refuses the ones that would overwrite an input.
 fn plan(files: &[InputFile], readable: &[usize], opts: &FixOptions) -> Result<Vec<Plan>> {
-    let input_paths: Vec<(&Path, &str)> = readable
-        .iter()
-        .filter_map(|&i| match &files[i].source {
-            SourceSpec::Path(p) => Some((p.as_path(), &*files[i].display)),
-            SourceSpec::Stdin => None,
-        })
-        .collect();
+    // One lookup per destination, so a folder of many files stays linear.
+    let mut inputs: HashMap<FileId, &str> = HashMap::new();
+    for &i in readable {
+        let SourceSpec::Path(p) = &files[i].source else {
+            continue;
+        };
+        let Some(id) = file_id(p) else { continue };
+        if let Some(first) = inputs.insert(id, &files[i].display) {
+            return Err(Error::Config(format!(
+                "`{first}` and `{}` are the same file; name it once",
+                files[i].display
+            )));
+        }
+    }
     let clash = |dest: &Path, what: &str| -> Result<()> {
-        for (p, shown) in &input_paths {
-            if same_file(dest, p) {
-                return Err(Error::Config(format!(
-                    "the {what} `{}` is the input `{shown}`; {}",
-                    display(dest),
-                    if what == "output" {
-                        "fix never overwrites its input unless asked: use --in-place (it writes a temporary file and renames it over the original)"
-                    } else {
-                        "move that input away or name the output differently"
-                    }
-                )));
-            }
+        if let Some(shown) = file_id(dest).and_then(|id| inputs.get(&id)) {
+            return Err(Error::Config(format!(
+                "the {what} `{}` is the input `{shown}`; {}",
+                display(dest),
+                if what == "output" {
+                    "fix never overwrites its input unless asked: use --in-place (it writes a temporary file and renames it over the original)"
+                } else {
+                    "move that input away or name the output differently"
+                }
+            )));
         }
         Ok(())
     };
