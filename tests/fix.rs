@@ -1159,3 +1159,16 @@ fn the_same_file_named_twice_is_refused() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("same file"), "{}", r.stderr);
 }
+
+#[test]
+fn stdin_is_streamed_once_when_no_ids_are_generated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let r = run(
+        &["fix", "--out", &s(&out), "--format", "json"],
+        Some(format!("\u{FEFF}{REC}\r\n\n").as_bytes()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(read(&out), format!("{REC}\n").as_bytes());
+    assert_eq!(r.json()["inputs"][0]["path"], "<stdin>");
+}
