@@ -25,6 +25,19 @@
 //! further down the input, so when ids may be generated a first pass (the parallel validate
 //! scan) collects the hash of every id of the job before anything is written. Standard input
 //! is spooled to an unnamed temporary file during that pass so it can be read twice.
+//!
+//! ```no_run
+//! use bedrock_batch::fix::{fix, FixOptions, Target};
+//! use bedrock_batch::validate::NoProgress;
+//!
+//! let mut opts = FixOptions::new(Target::Out("fixed.jsonl".into()));
+//! opts.add_record_ids = true;
+//! let report = fix(&["export.jsonl".into()], &opts, &NoProgress)?;
+//! for r in &report.rejected {
+//!     eprintln!("{}:{}: {} {}", r.path, r.line, r.code, r.message);
+//! }
+//! # Ok::<(), bedrock_batch::Error>(())
+//! ```
 
 pub mod ids;
 pub mod text;
