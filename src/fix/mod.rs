@@ -1427,3 +1427,62 @@ fn key_text<'l>(line: &'l [u8], m: &Member) -> &'l [u8] {
     }
     &line[m.key_start..p]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(line: &[u8]) -> Envelope {
+        match Scanner::new().scan(line) {
+            Scanned::Object(env) => env,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn key_text_is_the_key_with_quotes_and_escapes_as_written() {
+        let line = br#"{ "a\u0062" :	1 , "c":2}"#;
+        let env = object(line);
+        let keys: Vec<&[u8]> = env
+            .unknown_keys
+            .iter()
+            .map(|(m, _)| key_text(line, m))
+            .collect();
+        assert_eq!(keys, [&br#""a\u0062""#[..], &br#""c""#[..]]);
+    }
+
+    #[test]
+    fn the_last_of_each_repeated_key_is_kept_in_its_place() {
+        let line = br#"{"x":1,"y":2,"x":3,"z":4,"y":5}"#;
+        let env = object(line);
+        let kept: Vec<&str> = last_of_each_key(&env.unknown_keys)
+            .into_iter()
+            .map(|i| env.unknown_keys[i].1.as_str())
+            .collect();
+        assert_eq!(kept, ["x", "z", "y"]);
+    }
+
+    #[test]
+    fn side_files_do_not_repeat_the_jsonl_extension() {
+        let out = Path::new("dir/fixed.jsonl");
+        assert_eq!(
+            side_path(out, "rejected", None),
+            Path::new("dir/fixed.rejected.jsonl")
+        );
+        assert_eq!(
+            side_path(Path::new("out.txt"), "id-map", None),
+            Path::new("out.txt.id-map.jsonl")
+        );
+        assert_eq!(
+            side_path(out, "id-map", Some(Path::new("logs"))),
+            Path::new("logs/fixed.id-map.jsonl")
+        );
+    }
+
+    #[test]
+    fn blank_is_judged_as_validate_does() {
+        assert!(is_blank(b""));
+        assert!(is_blank(b" \t\r\x0B\x0C"));
+        assert!(!is_blank(b" {}"));
+    }
+}
