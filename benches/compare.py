@@ -484,7 +484,7 @@ def find_schema(have_bin: bool) -> tuple[str | None, str]:
         return CLAUDE_SCHEMA, ""
     why = f"{rel(CLAUDE_SCHEMA)} does not exist"
     if have_bin:
-        p = subprocess.run([BIN, "schema", CLAUDE_FAMILY], capture_output=True, text=True)
+        p = subprocess.run([BIN, "schema", CLAUDE_FAMILY], check=False, capture_output=True, text=True)
         if p.returncode == 0:
             try:
                 json.loads(p.stdout)
@@ -502,12 +502,12 @@ def find_schema(have_bin: bool) -> tuple[str | None, str]:
 def ensure_jsonschema() -> str | None:
     """None when `jsonschema` imports (installing it with pip if needed), else the reason."""
     probe = [sys.executable, "-c", "import jsonschema"]
-    if subprocess.run(probe, capture_output=True).returncode == 0:
+    if subprocess.run(probe, check=False, capture_output=True).returncode == 0:
         return None
     log("the `python jsonschema` row needs the jsonschema package; installing it: "
         f"{sys.executable} -m pip install jsonschema")
-    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "jsonschema"])
-    if p.returncode == 0 and subprocess.run(probe, capture_output=True).returncode == 0:
+    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "jsonschema"], check=False)
+    if p.returncode == 0 and subprocess.run(probe, check=False, capture_output=True).returncode == 0:
         return None
     return "the jsonschema package is missing and `pip install jsonschema` failed"
 
@@ -517,7 +517,7 @@ def build(no_build: bool) -> dict:
         return {"ran": False}
     log("cargo build --release ...")
     t = time.perf_counter()
-    p = subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    p = subprocess.run(["cargo", "build", "--release", "--quiet"], check=False, cwd=ROOT)
     if p.returncode != 0:
         log("compare.py: `cargo build --release` failed; fix the build, or pass --no-build to "
             f"benchmark the existing {rel(BIN)} as it is")
@@ -531,7 +531,7 @@ def build(no_build: bool) -> dict:
 
 def first_line(argv: list[str]) -> str | None:
     try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        p = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     text = (p.stdout or p.stderr).strip()
@@ -568,14 +568,14 @@ def machine() -> dict:
 
 
 def tool_versions(have_bin: bool) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
     try:
-        from importlib.metadata import version
         js = version("jsonschema")
-    except Exception:  # not installed, or metadata missing
+    except PackageNotFoundError:
         js = None
     git = first_line(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
     dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip() != ""
+                           check=False, capture_output=True, text=True).stdout.strip() != ""
     return {
         "bedrock-batch": first_line([BIN, "--version"]) if have_bin else None,
         "git_commit": git,
@@ -627,13 +627,13 @@ def write_markdown(doc: dict, path: str) -> None:
     v = doc["tools"]
     mem = f"{m['memory_bytes'] / 2**30:.1f} GiB" if m.get("memory_bytes") else "? GiB"
     lines = [
-        f"Input: {inp['bytes']:,} bytes, {inp['records']:,} Claude Messages records "
+        (f"Input: {inp['bytes']:,} bytes, {inp['records']:,} Claude Messages records "
         f"(`benches/gen_claude.py --seed {inp['seed']}`). "
-        f"{doc['rounds']} interleaved rounds after {doc['warmup_rounds']} warm-up, page cache warm; "
+        f"{doc['rounds']} interleaved round{'s' if doc['rounds'] != 1 else ''} after {doc['warmup_rounds']} warm-up, page cache warm; "
         f"median wall time. Machine: {m.get('cpu_model') or 'unknown CPU'}, {m.get('cores')} cores, {mem}, "
         f"shared and noisy, so read the ratios rather than the absolute figures. "
         f"{v.get('bedrock-batch') or 'bedrock-batch (not built)'} at {v.get('git_commit') or '?'}"
-        f"{' (uncommitted changes)' if v.get('git_dirty') else ''}, {doc['date'][:10]}.",
+        f"{' (uncommitted changes)' if v.get('git_dirty') else ''}, {doc['date'][:10]}."),
         "",
         "| tool | what it checks | records seen | median s | MB/s | ratio vs baseline | peak RSS MiB |",
         "|---|---|--:|--:|--:|--:|--:|",
