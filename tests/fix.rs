@@ -882,18 +882,25 @@ fn build(lines: &[Gen], bom: bool, crlf: &[bool], final_newline: bool) -> Vec<u8
     out
 }
 
-fn check_fix(input: &[u8], gens: &[Gen], all_flags: bool, format: IdFormat) {
+fn check_fix(input: &[u8], gens: &[Gen], all_flags: bool, format: IdFormat, in_place: bool) {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "in.jsonl", input);
-    let out = dir.path().join("out.jsonl");
-    let mut opts = FixOptions::new(Target::Out(out.clone()));
+    let (out, target) = if in_place {
+        (path.clone(), Target::InPlace)
+    } else {
+        let out = dir.path().join("out.jsonl");
+        (out.clone(), Target::Out(out))
+    };
+    let mut opts = FixOptions::new(target);
     opts.add_record_ids = all_flags;
     opts.dedupe_record_ids = all_flags;
     opts.drop_unknown_keys = all_flags;
     opts.id_format = format;
     opts.chunk_size = 64;
     let report = fix(std::slice::from_ref(&path), &opts, &NoProgress).expect("fix runs");
-    assert_eq!(read(&path), input, "the input is never modified");
+    if !in_place {
+        assert_eq!(read(&path), input, "the input is never modified");
+    }
 
     let vopts = ValidateOptions {
         max_diagnostics: usize::MAX,
@@ -936,7 +943,11 @@ fn check_fix(input: &[u8], gens: &[Gen], all_flags: bool, format: IdFormat) {
             _ => None,
         })
         .collect();
-    let rejected_path = dir.path().join("out.rejected.jsonl");
+    let rejected_path = dir.path().join(if in_place {
+        "in.rejected.jsonl"
+    } else {
+        "out.rejected.jsonl"
+    });
     if bad.is_empty() {
         assert!(!rejected_path.exists());
     } else {
@@ -963,10 +974,11 @@ proptest! {
     fn fix_then_validate_shows_no_repaired_code_and_keeps_every_body(
         (gens, bom, crlf, final_newline) in input_strategy(),
         all_flags in any::<bool>(),
+        in_place in any::<bool>(),
         format in prop_oneof![Just(IdFormat::Alnum), Just(IdFormat::Seq), Just(IdFormat::Hash), Just(IdFormat::Uuid)],
     ) {
         let input = build(&gens, bom, &crlf, final_newline);
-        check_fix(&input, &gens, all_flags, format);
+        check_fix(&input, &gens, all_flags, format, in_place);
     }
 }
 
