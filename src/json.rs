@@ -693,7 +693,12 @@ fn special_bytes(v: u64) -> u64 {
 fn skip_plain(b: &[u8], mut i: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
     {
-        i = sse2::skip_plain(b, i);
+        i = if avx2::available() {
+            // SAFETY: the CPU supports AVX2 (checked at run time just above).
+            unsafe { avx2::skip_plain(b, i) }
+        } else {
+            sse2::skip_plain(b, i)
+        };
     }
     // Eight bytes at a time (and the tail the SIMD loop leaves).
     while i + 8 <= b.len() {
@@ -705,6 +710,54 @@ fn skip_plain(b: &[u8], mut i: usize) -> usize {
         i += 8;
     }
     i
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    //! 32 bytes at a time where the CPU has AVX2 (detected once, at run time).
+    use std::arch::x86_64::*;
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    /// 0 = not checked yet, 1 = no, 2 = yes.
+    static AVX2: AtomicU8 = AtomicU8::new(0);
+
+    #[inline]
+    pub fn available() -> bool {
+        match AVX2.load(Ordering::Relaxed) {
+            0 => {
+                let yes = std::arch::is_x86_feature_detected!("avx2");
+                AVX2.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+                yes
+            }
+            v => v == 2,
+        }
+    }
+
+    /// Like [`super::skip_plain`], 32 bytes at a time; leaves the last < 32 bytes to the
+    /// caller.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn skip_plain(b: &[u8], mut i: usize) -> usize {
+        let quote = _mm256_set1_epi8(b'"' as i8);
+        let backslash = _mm256_set1_epi8(b'\\' as i8);
+        let ctl_max = _mm256_set1_epi8(0x1F);
+        while i + 32 <= b.len() {
+            // SAFETY: `i + 32 <= b.len()`, so the 32 bytes read are inside the slice, and
+            // `loadu` allows any alignment.
+            let v = unsafe { _mm256_loadu_si256(b.as_ptr().add(i) as *const __m256i) };
+            let q = _mm256_cmpeq_epi8(v, quote);
+            let s = _mm256_cmpeq_epi8(v, backslash);
+            let c = _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl_max), ctl_max);
+            let m = _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(q, s), c)) as u32;
+            if m != 0 {
+                return i + m.trailing_zeros() as usize;
+            }
+            i += 32;
+        }
+        i
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
