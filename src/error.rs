@@ -19,6 +19,9 @@ pub enum Error {
     /// An option's value makes no sense.
     #[error("{0}")]
     Config(String),
+    /// The report could not be written while the run went on (a streamed format).
+    #[error("cannot write the report: {0}")]
+    Write(#[source] std::io::Error),
     /// A schema could not be loaded or compiled.
     #[error("schema `{path}`: {message}")]
     Schema {
