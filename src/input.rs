@@ -104,9 +104,9 @@ impl Compression {
         let inner: Box<dyn Read + Send> = match self {
             Compression::None => return Ok(raw),
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
-            Compression::Zstd => Box::new(
-                zstd::stream::read::Decoder::new(raw).map_err(|e| Error::io(path, e))?,
-            ),
+            Compression::Zstd => {
+                Box::new(zstd::stream::read::Decoder::new(raw).map_err(|e| Error::io(path, e))?)
+            }
         };
         Ok(Box::new(Decompressed {
             inner,
