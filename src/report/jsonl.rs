@@ -71,8 +71,15 @@ pub fn run_summary(reports: &[Report]) -> Report {
 fn report_event(kind: &str, report: &Report) -> io::Result<Value> {
     let mut event = Map::new();
     event.insert("type".into(), kind.into());
+    if let Some(job) = &report.job {
+        event.insert("job".into(), job.as_str().into());
+    }
     if let Value::Object(fields) = serde_json::to_value(report)? {
-        event.extend(fields.into_iter().filter(|(k, _)| k != "diagnostics"));
+        event.extend(
+            fields
+                .into_iter()
+                .filter(|(k, _)| k != "diagnostics" && k != "job"),
+        );
     }
     Ok(Value::Object(event))
 }

@@ -53,7 +53,7 @@ pub fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> S
     let place = match (&d.path, d.position, job) {
         (Some(path), Some(p), _) => format!("{path}:{}:{}:", p.line, p.column),
         (Some(path), None, _) => format!("{path}:"),
-        (None, _, Some(job)) => format!("{job}:"),
+        (None, _, Some(job)) => format!("job {job}:"),
         (None, _, None) => "job:".to_string(),
     };
     format!(
