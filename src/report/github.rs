@@ -128,8 +128,9 @@ pub fn write(reports: &[Report], style: GithubStyle, out: &mut dyn Write) -> io:
             "the log of this step lists them all"
         };
         let message = format!(
-            "{} more not shown as annotations (GitHub shows {} of each type per step): {}, {}, {}; {}",
-            count_noun(left_total, "finding", "findings"),
+            "{} more {} not shown as annotations (GitHub shows {} of each type per step): {}, {}, {}; {}",
+            group_digits(left_total),
+            if left_total == 1 { "finding" } else { "findings" },
             ANNOTATIONS_PER_TYPE,
             count_noun(left[0], "error", "errors"),
             count_noun(left[1], "warning", "warnings"),
