@@ -78,15 +78,10 @@ impl Config {
     pub fn flags(&self, cmd: &Command, matches: &ArgMatches) -> Result<Vec<OsString>, String> {
         let mut all = Vec::new();
         for (key, value) in &self.table {
-            let arg = cmd
-                .get_arguments()
-                .find(|a| a.get_long() == Some(key.as_str()) && !NOT_KEYS.contains(&key.as_str()))
+            let arg = keys(cmd)
+                .find(|a| a.get_long() == Some(key.as_str()))
                 .ok_or_else(|| {
-                    let mut known: Vec<&str> = cmd
-                        .get_arguments()
-                        .filter_map(|a| a.get_long())
-                        .filter(|l| !NOT_KEYS.contains(l))
-                        .collect();
+                    let mut known: Vec<&str> = keys(cmd).filter_map(|a| a.get_long()).collect();
                     known.sort_unstable();
                     self.error(
                         key,
@@ -146,6 +141,13 @@ impl Config {
         }
         Ok(text)
     }
+}
+
+/// The flags that are keys: every long flag but hidden ones (internal knobs) and
+/// [`NOT_KEYS`].
+fn keys(cmd: &Command) -> impl Iterator<Item = &clap::Arg> {
+    cmd.get_arguments()
+        .filter(|a| !a.is_hide_set() && a.get_long().is_some_and(|l| !NOT_KEYS.contains(&l)))
 }
 
 /// The first line of a clap error, without its `error: ` prefix.
