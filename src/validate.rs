@@ -336,7 +336,7 @@ struct FirstSeen {
 
 /// Called with each chunk (file index, the chunk's bytes, its result) after its merge, for
 /// commands that write lines out (`shard`, `fix`).
-pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + 's;
+pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Send + 's;
 
 /// Called with each listed finding, in report order, as soon as it is final: a file's
 /// findings once the file is merged (they sort before every later file's), job-level ones
@@ -347,7 +347,7 @@ pub type FindingSink<'s> = dyn FnMut(&Diagnostic) -> Result<()> + 's;
 pub struct JobRun<'o> {
     opts: &'o ValidateOptions,
     setup: &'o JobSetup,
-    pool: rayon::ThreadPool,
+    pool: Arc<rayon::ThreadPool>,
     want_line_status: bool,
     collector: Collector,
     first_ids: HashMap<u128, FirstSeen, IdHasher>,
@@ -365,11 +365,13 @@ pub struct JobRun<'o> {
 impl<'o> JobRun<'o> {
     /// A run with the options and setup of one job.
     pub fn new(opts: &'o ValidateOptions, setup: &'o JobSetup) -> Self {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.threads)
-            .thread_name(|i| format!("bedrock-batch-{i}"))
-            .build()
-            .expect("a thread pool can be built");
+        let pool = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(opts.threads)
+                .thread_name(|i| format!("bedrock-batch-{i}"))
+                .build()
+                .expect("a thread pool can be built"),
+        );
         JobRun {
             opts,
             setup,
@@ -480,30 +482,30 @@ impl<'o> JobRun<'o> {
                 self.maps.insert(index, map.clone());
                 let data: &[u8] = &map;
                 let mut start = 0;
-                while start < data.len() {
-                    let mut bounds = Vec::with_capacity(window);
-                    while bounds.len() < window && start < data.len() {
+                let next_window = || -> Result<Vec<Piece<&[u8]>>> {
+                    let mut pieces = Vec::with_capacity(window);
+                    while pieces.len() < window && start < data.len() {
                         let end = chunk_end(data, start, chunk_size);
-                        bounds.push((start, end));
+                        pieces.push(Piece {
+                            base: start as u64,
+                            is_first: start == 0,
+                            is_last: end == data.len(),
+                            bytes: &data[start..end],
+                        });
                         start = end;
                     }
-                    let results: Vec<ChunkResult> = self.pool.install(|| {
-                        bounds
-                            .par_iter()
-                            .map(|&(s, e)| {
-                                check_chunk(
-                                    &rules,
-                                    &place(s as u64, s == 0, e == data.len()),
-                                    &data[s..e],
-                                )
-                            })
-                            .collect()
-                    });
-                    for (&(s, e), result) in bounds.iter().zip(results) {
-                        self.merge(index, file, &mut acc, &data[s..e], s as u64, result, sink)?;
-                        progress.advance((e - s) as u64);
-                    }
-                }
+                    Ok(pieces)
+                };
+                self.pipeline(
+                    index,
+                    file,
+                    &mut acc,
+                    &rules,
+                    &place,
+                    next_window,
+                    progress,
+                    sink,
+                )?;
             }
             Opened::Stream(reader) => {
                 let path = match &file.source {
@@ -514,32 +516,91 @@ impl<'o> JobRun<'o> {
                 let mut base = 0u64;
                 let mut pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
                 let mut is_first = true;
-                while pending.is_some() {
-                    let mut bufs = Vec::with_capacity(window);
-                    while bufs.len() < window {
+                let next_window = || -> Result<Vec<Piece<Vec<u8>>>> {
+                    let mut pieces = Vec::with_capacity(window);
+                    while pieces.len() < window {
                         let Some(buf) = pending.take() else { break };
                         pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
-                        let is_last = pending.is_none();
-                        bufs.push((base, is_first, is_last, buf));
-                        base += bufs.last().map_or(0, |b| b.3.len() as u64);
+                        let len = buf.len() as u64;
+                        pieces.push(Piece {
+                            base,
+                            is_first,
+                            is_last: pending.is_none(),
+                            bytes: buf,
+                        });
+                        base += len;
                         is_first = false;
                     }
-                    let results: Vec<ChunkResult> = self.pool.install(|| {
-                        bufs.par_iter()
-                            .map(|(b, first, last, buf)| {
-                                check_chunk(&rules, &place(*b, *first, *last), buf)
-                            })
-                            .collect()
-                    });
-                    for ((b, _, _, buf), result) in bufs.iter().zip(results) {
-                        self.merge(index, file, &mut acc, buf, *b, result, sink)?;
-                        progress.advance(buf.len() as u64);
-                    }
-                }
+                    Ok(pieces)
+                };
+                self.pipeline(
+                    index,
+                    file,
+                    &mut acc,
+                    &rules,
+                    &place,
+                    next_window,
+                    progress,
+                    sink,
+                )?;
             }
         }
         self.finish_file(index, file, acc);
         Ok(())
+    }
+
+    /// Checks windows of chunks on the pool and merges them in order, overlapping the merge
+    /// of one window with the checks of the next (the merge is sequential by nature: line
+    /// numbers and first places of ids depend on everything before).
+    #[allow(clippy::too_many_arguments)]
+    fn pipeline<B: AsRef<[u8]> + Send + Sync>(
+        &mut self,
+        index: u32,
+        file: &InputFile,
+        acc: &mut FileAcc,
+        rules: &LineRules<'_>,
+        place: &(dyn Fn(u64, bool, bool) -> ChunkPlace + Sync),
+        mut next_window: impl FnMut() -> Result<Vec<Piece<B>>>,
+        progress: &dyn Progress,
+        sink: &mut ChunkSink<'_>,
+    ) -> Result<()> {
+        let pool = self.pool.clone();
+        let mut pending: Option<(Vec<Piece<B>>, Vec<ChunkResult>)> = None;
+        loop {
+            let window = next_window()?;
+            let (results, merged) = pool.install(|| {
+                rayon::join(
+                    || {
+                        window
+                            .par_iter()
+                            .map(|p| {
+                                check_chunk(
+                                    rules,
+                                    &place(p.base, p.is_first, p.is_last),
+                                    p.bytes.as_ref(),
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    },
+                    || -> Result<()> {
+                        let Some((pieces, results)) = pending.take() else {
+                            return Ok(());
+                        };
+                        for (piece, result) in pieces.iter().zip(results) {
+                            let bytes = piece.bytes.as_ref();
+                            self.merge(index, file, acc, bytes, piece.base, result, sink)?;
+                            progress.advance(bytes.len() as u64);
+                        }
+                        Ok(())
+                    },
+                )
+            });
+            merged?;
+            if window.is_empty() {
+                return Ok(());
+            }
+            pending = Some((window, results));
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -919,6 +980,14 @@ impl std::hash::Hasher for PassThrough {
     fn write_u128(&mut self, n: u128) {
         self.0 = n as u64;
     }
+}
+
+/// A chunk of a window: its bytes (borrowed from a map, or owned from a stream) and place.
+struct Piece<B> {
+    base: u64,
+    is_first: bool,
+    is_last: bool,
+    bytes: B,
 }
 
 #[derive(Default)]
