@@ -233,7 +233,7 @@ pub fn validate_jobs(
     opts: &ValidateOptions,
     grouping: input::Grouping,
     progress: &dyn Progress,
-    mut sink: Option<&mut dyn RunSink>,
+    mut sink: Option<&mut (dyn RunSink + Send)>,
 ) -> Result<Vec<Report>> {
     let jobs = input::collect(paths, opts.stdin_name.as_deref())?.group(grouping);
     let setup = JobSetup::new(opts)?;
@@ -341,7 +341,7 @@ pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Sen
 /// Called with each listed finding, in report order, as soon as it is final: a file's
 /// findings once the file is merged (they sort before every later file's), job-level ones
 /// at [`JobRun::finish`]. Used to stream reports (`--format jsonl`).
-pub type FindingSink<'s> = dyn FnMut(&Diagnostic) -> Result<()> + 's;
+pub type FindingSink<'s> = dyn FnMut(&Diagnostic) -> Result<()> + Send + 's;
 
 /// A validation in progress: merges chunk results in order.
 pub struct JobRun<'o> {

@@ -510,3 +510,21 @@ fn junit_is_well_formed_xml_with_hostile_data() {
     }
     assert!(stack.is_empty(), "unclosed: {stack:?}");
 }
+
+#[test]
+fn jsonl_reader_going_away_ends_quietly_with_the_full_exit_code() {
+    // Whether the reader is gone before the first line or after the last, the run finishes,
+    // says nothing on stderr, and exits as the findings say.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bedrock-batch"))
+        .current_dir(root())
+        .args(["validate", "--no-config", "--format", "jsonl"])
+        .args(FILES)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -282,12 +282,13 @@ fn with_config(args: ValidateArgs, matches: &ArgMatches) -> Result<ValidateArgs,
 
 /// Streams `--format jsonl` while the run goes: each finding as soon as it is final. A
 /// closed pipe stops the writing, not the run, so the exit code still covers every finding.
-struct JsonlSink<'w> {
-    out: &'w mut dyn Write,
+struct JsonlSink {
+    // Not the locked stdout of the other formats: findings are merged on pool threads.
+    out: std::io::BufWriter<std::io::Stdout>,
     closed: bool,
 }
 
-impl JsonlSink<'_> {
+impl JsonlSink {
     fn emit(
         &mut self,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -295,7 +296,7 @@ impl JsonlSink<'_> {
         if self.closed {
             return Ok(());
         }
-        match write(&mut *self.out).and_then(|()| self.out.flush()) {
+        match write(&mut self.out).and_then(|()| self.out.flush()) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 self.closed = true;
@@ -306,7 +307,7 @@ impl JsonlSink<'_> {
     }
 }
 
-impl RunSink for JsonlSink<'_> {
+impl RunSink for JsonlSink {
     fn diagnostic(&mut self, job: Option<&str>, d: &Diagnostic) -> bedrock_batch::Result<()> {
         self.emit(|out| report::jsonl::write_diagnostic(job, d, out))
     }
@@ -360,23 +361,29 @@ pub fn run(args: ValidateArgs, matches: &ArgMatches) -> ExitCode {
     };
     let grouping = Grouping::from(args.group);
     let bar = Bar::new(!args.quiet && !args.no_progress && args.format == Format::Text);
+    let level = args.fail_on.severity();
+    let exit = |reports: &[Report]| {
+        ExitCode::from(u8::from(reports.iter().any(|r| r.has_findings_at(level))))
+    };
+    if args.format == Format::Jsonl {
+        let mut sink = JsonlSink {
+            out: std::io::BufWriter::new(std::io::stdout()),
+            closed: false,
+        };
+        let streamed =
+            validate_jobs(&paths, &opts, grouping, &bar, Some(&mut sink)).and_then(|reports| {
+                let summary = report::jsonl::run_summary(&reports);
+                sink.emit(|out| report::jsonl::write_summary(&summary, out))?;
+                Ok(reports)
+            });
+        return match streamed {
+            Ok(reports) => exit(&reports),
+            Err(e) => tool_error(e),
+        };
+    }
     let mut failure = None;
     let mut reports = Vec::new();
     let written = with_stdout(|out| {
-        if args.format == Format::Jsonl {
-            let mut sink = JsonlSink { out, closed: false };
-            match validate_jobs(&paths, &opts, grouping, &bar, Some(&mut sink)) {
-                Ok(r) => reports = r,
-                Err(e) => {
-                    failure = Some(e);
-                    return Ok(());
-                }
-            }
-            if sink.closed {
-                return Ok(());
-            }
-            return report::jsonl::write_summary(&report::jsonl::run_summary(&reports), sink.out);
-        }
         match validate_jobs(&paths, &opts, grouping, &bar, None) {
             Ok(r) => reports = r,
             Err(e) => {
@@ -395,7 +402,7 @@ pub fn run(args: ValidateArgs, matches: &ArgMatches) -> ExitCode {
                 out,
             ),
             Format::Json => report::json::write_run(&reports, args.max_diagnostics, out),
-            Format::Jsonl => unreachable!("streamed above"),
+            Format::Jsonl => unreachable!("streamed above, while the run goes"),
             Format::Github => report::github::write(
                 &reports,
                 GithubStyle {
@@ -423,8 +430,7 @@ pub fn run(args: ValidateArgs, matches: &ArgMatches) -> ExitCode {
     if args.format == Format::Github {
         append_step_summary(&reports);
     }
-    let level = args.fail_on.severity();
-    ExitCode::from(u8::from(reports.iter().any(|r| r.has_findings_at(level))))
+    exit(&reports)
 }
 
 impl FailOn {
