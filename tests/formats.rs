@@ -455,7 +455,7 @@ fn junit_fails_cases_from_fail_on_up() {
         let xml = render("junit", extra).stdout;
         let attr = |name: &str| -> usize {
             let start = xml
-                .find(&format!("<testsuites name=\"bedrock-batch validate\""))
+                .find("<testsuites name=\"bedrock-batch validate\"")
                 .unwrap();
             let head = &xml[start..xml[start..].find('>').unwrap() + start];
             let v = head.split(&format!(" {name}=\"")).nth(1).unwrap();

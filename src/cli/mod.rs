@@ -3,6 +3,7 @@
 //! could not do its work).
 
 mod config;
+mod fix;
 mod job;
 mod models;
 mod output;
@@ -37,6 +38,9 @@ enum Command {
     /// get-model-invocation-job would.
     #[command(subcommand)]
     Job(job::JobCommand),
+    /// Write a corrected copy: strip BOMs, CRLF, blank lines; optionally add or dedupe
+    /// recordIds and drop unknown keys; reject what cannot be repaired.
+    Fix(Box<fix::FixArgs>),
 }
 
 /// Exit code: the tool could not do its work.
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Job(cmd) => job::run(cmd),
+        Command::Fix(args) => fix::run(*args),
     }
 }
 

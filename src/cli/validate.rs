@@ -302,7 +302,7 @@ impl JsonlSink {
                 self.closed = true;
                 Ok(())
             }
-            Err(e) => Err(bedrock_batch::Error::Write(e)),
+            Err(e) => Err(bedrock_batch::Error::write("standard output", e)),
         }
     }
 }
