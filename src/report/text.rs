@@ -64,7 +64,7 @@ pub fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> S
     )
 }
 
-/// Writes a run's reports: one job as [`write`] does, several each under a heading, then a
+/// Writes a run's reports: one job as [`write()`] does, several each under a heading, then a
 /// line for the whole run.
 pub fn write_run(reports: &[Report], style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
     if !super::is_grouped(reports) {
