@@ -64,8 +64,8 @@ pub fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> S
     )
 }
 
-/// Writes a run's reports: one job as [`write()`] does, several each under a heading, then a
-/// line for the whole run.
+/// Writes a run's reports: one job as [`write()`] does; named jobs each under a heading, and
+/// for several of them a line for the whole run.
 pub fn write_run(reports: &[Report], style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
     if !super::is_grouped(reports) {
         for r in reports {
@@ -87,7 +87,8 @@ pub fn write_run(reports: &[Report], style: TextStyle, out: &mut dyn Write) -> i
         }
         write(r, style, out)?;
     }
-    if style.quiet {
+    // One named job: its own verdict is the run's.
+    if style.quiet || reports.len() == 1 {
         return Ok(());
     }
     let failed: Vec<&str> = reports
