@@ -4,6 +4,11 @@
 //! `*.jsonl` below a folder (recursively) is part of it, and any other file there is reported
 //! as stray. Files are put in path order, so results never depend on the order the operating
 //! system lists a folder in.
+//!
+//! Compressed input (`.gz`, `.zst`) is decompressed on the fly while it is read, so data
+//! pipelines can check what they keep compressed; inside a folder, `*.jsonl.gz` and
+//! `*.jsonl.zst` count as record files. The service itself reads only uncompressed `.jsonl`,
+//! which `validate` reports (F001). [`Grouping`] splits an input set into several jobs.
 
 use std::fs::File;
 use std::io::Read;
@@ -41,6 +46,107 @@ impl InputFile {
     pub fn has_jsonl_extension(&self) -> bool {
         self.display.ends_with(".jsonl")
     }
+
+    /// How the file is compressed, judged by its name (for standard input, the name given
+    /// with `--stdin-filename`).
+    pub fn compression(&self) -> Compression {
+        Compression::of_name(&self.display)
+    }
+
+    /// Opens the file for scanning, decompressing it on the fly when its name says it is
+    /// compressed (see [`open`]).
+    pub fn open(&self, use_mmap: bool) -> Result<Opened> {
+        match (&self.source, self.compression()) {
+            (SourceSpec::Stdin, Compression::None) => open(&self.source, use_mmap),
+            (SourceSpec::Stdin, c) => Ok(Opened::Stream(
+                c.decoder(Box::new(std::io::stdin()), Path::new("-"))?,
+            )),
+            (SourceSpec::Path(_), _) => open(&self.source, use_mmap),
+        }
+    }
+}
+
+/// How a file's bytes are stored, judged by the end of its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip (`.gz`); several concatenated members are read as one stream, as `zcat` does.
+    Gzip,
+    /// Zstandard (`.zst`); several concatenated frames are read as one stream.
+    Zstd,
+}
+
+impl Compression {
+    /// The compression a file name announces.
+    pub fn of_name(name: &str) -> Compression {
+        if name.ends_with(".gz") {
+            Compression::Gzip
+        } else if name.ends_with(".zst") {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    /// The format's usual name, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "uncompressed",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// A reader of the decompressed bytes of `raw` (read from `path`, named in errors). Both
+    /// decoders buffer `raw` themselves.
+    fn decoder(self, raw: Box<dyn Read + Send>, path: &Path) -> Result<Box<dyn Read + Send>> {
+        let inner: Box<dyn Read + Send> = match self {
+            Compression::None => return Ok(raw),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
+            Compression::Zstd => {
+                Box::new(zstd::stream::read::Decoder::new(raw).map_err(|e| Error::io(path, e))?)
+            }
+        };
+        Ok(Box::new(Decompressed {
+            inner,
+            format: self,
+        }))
+    }
+}
+
+/// A decompressing reader whose errors say that the compressed data is at fault, so the
+/// message names the cause (`cannot read `a.jsonl.gz`: corrupt gzip data: ...`).
+struct Decompressed {
+    inner: Box<dyn Read + Send>,
+    format: Compression,
+}
+
+impl Read for Decompressed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                return e;
+            }
+            let tool = match self.format {
+                Compression::Zstd => "zstd -t",
+                _ => "gzip -t",
+            };
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "corrupt or truncated {} data ({e}); `{tool}` checks the file",
+                    self.format.as_str()
+                ),
+            )
+        })
+    }
+}
+
+/// Whether a file found in a folder holds records: `*.jsonl`, or one compressed as
+/// `*.jsonl.gz` / `*.jsonl.zst` (read, and reported because the service cannot read it).
+fn is_record_file(name: &str) -> bool {
+    name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.zst")
 }
 
 /// The files of one job, in path order.
@@ -86,6 +192,94 @@ pub fn collect(paths: &[PathBuf], stdin_name: Option<&str>) -> Result<InputSet> 
     Ok(InputSet { files })
 }
 
+/// What forms one job when several files are checked (`--group`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Grouping {
+    /// Every file together forms one job, as one S3 prefix holding them all (the default).
+    #[default]
+    All,
+    /// The files of each folder (their parent folder, not counting subfolders) form one
+    /// job: a pre-commit hook is handed files from many folders at once.
+    Folder,
+    /// Every file is a job of its own.
+    File,
+}
+
+impl Grouping {
+    /// The name used on the command line and in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grouping::All => "all",
+            Grouping::Folder => "folder",
+            Grouping::File => "file",
+        }
+    }
+}
+
+/// The input of one job of a run.
+#[derive(Clone, Debug)]
+pub struct JobInput {
+    /// The job's name in reports: its folder (`--group folder`) or file (`--group file`);
+    /// `None` when everything forms one job.
+    pub name: Option<String>,
+    /// Its files, stray ones included, in path order.
+    pub files: Vec<InputFile>,
+}
+
+impl InputSet {
+    /// Splits the set into jobs, in order of their names.
+    ///
+    /// A stray file belongs to the job of its folder; a folder (or, with
+    /// [`Grouping::File`], a stray file) holding no record file forms no job, because no
+    /// S3 prefix would be made of it. When no job at all is left, everything forms one
+    /// unnamed job, so that "no input" is still reported (F002).
+    pub fn group(self, grouping: Grouping) -> Vec<JobInput> {
+        let mut jobs: std::collections::BTreeMap<String, Vec<InputFile>> = Default::default();
+        match grouping {
+            Grouping::All => {
+                return vec![JobInput {
+                    name: None,
+                    files: self.files,
+                }]
+            }
+            Grouping::Folder => {
+                for f in &self.files {
+                    jobs.entry(parent_folder(&f.display).to_string())
+                        .or_default()
+                        .push(f.clone());
+                }
+                jobs.retain(|_, files| files.iter().any(|f| !f.is_stray));
+            }
+            Grouping::File => {
+                for f in self.files.iter().filter(|f| !f.is_stray) {
+                    jobs.insert(f.display.to_string(), vec![f.clone()]);
+                }
+            }
+        }
+        if jobs.is_empty() {
+            return vec![JobInput {
+                name: None,
+                files: self.files,
+            }];
+        }
+        jobs.into_iter()
+            .map(|(name, files)| JobInput {
+                name: Some(name),
+                files,
+            })
+            .collect()
+    }
+}
+
+/// The folder part of a display path (`data/a.jsonl` → `data`), `.` for a bare name.
+fn parent_folder(display: &str) -> &str {
+    match display.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((parent, _)) => parent,
+        None => ".",
+    }
+}
+
 fn walk_folder(root: &Path, files: &mut Vec<InputFile>) -> Result<()> {
     // Links are followed because `aws s3 sync` and `aws s3 cp --recursive` follow them too.
     for entry in walkdir::WalkDir::new(root)
@@ -104,7 +298,7 @@ fn walk_folder(root: &Path, files: &mut Vec<InputFile>) -> Result<()> {
         }
         let path = entry.path();
         let shown = display(path);
-        let is_stray = !shown.ends_with(".jsonl");
+        let is_stray = !is_record_file(&shown);
         files.push(InputFile {
             display: Arc::from(shown.as_str()),
             source: SourceSpec::Path(path.to_path_buf()),
@@ -131,17 +325,23 @@ pub enum Opened {
     Mapped(Arc<Mmap>),
     /// An empty file (which cannot be mapped).
     Empty,
-    /// A stream: standard input, a pipe, or a file read with `--no-mmap`.
+    /// A stream: standard input, a pipe, a compressed file (decompressed), or a file read
+    /// with `--no-mmap`.
     Stream(Box<dyn Read + Send>),
 }
 
 /// Opens a file for scanning; maps regular files when `use_mmap` is set, and falls back to
-/// reading when mapping fails.
+/// reading when mapping fails. A path whose name ends in `.gz` or `.zst` is streamed through
+/// a decoder instead (a compressed file cannot be scanned in place).
 pub fn open(spec: &SourceSpec, use_mmap: bool) -> Result<Opened> {
     match spec {
         SourceSpec::Stdin => Ok(Opened::Stream(Box::new(std::io::stdin()))),
         SourceSpec::Path(path) => {
             let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            let compression = Compression::of_name(&path.to_string_lossy());
+            if compression != Compression::None {
+                return Ok(Opened::Stream(compression.decoder(Box::new(file), path)?));
+            }
             let meta = file.metadata().map_err(|e| Error::io(path, e))?;
             if use_mmap && meta.is_file() {
                 if meta.len() == 0 {

@@ -161,6 +161,14 @@ pub struct Report {
     pub files: Vec<FileSummary>,
     /// Findings, by path then byte offset, job-level last; at most `max_diagnostics`.
     pub diagnostics: Vec<Diagnostic>,
+    /// The job's name when a run forms several jobs (`--group folder|file`): its folder or
+    /// file. Left out of the JSON report when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The first file of the job's input (stray or not), where formats that need a file for
+    /// every finding (SARIF, GitHub annotations) place job-level findings.
+    #[serde(skip)]
+    pub first_input: Option<String>,
 }
 
 /// Name and version of the tool, for reports.
@@ -205,6 +213,80 @@ pub fn validate_with_progress(
     let mut run = JobRun::new(opts, &job);
     run.scan_all(&inputs.files, progress, &mut |_, _, _| Ok(()))?;
     Ok(run.finish(&inputs.files))
+}
+
+/// Receives a run's findings and job reports while it goes (see [`validate_jobs`]).
+pub trait RunSink {
+    /// A listed finding of the job named `job`, in report order, as soon as it is final.
+    fn diagnostic(&mut self, job: Option<&str>, d: &Diagnostic) -> Result<()>;
+    /// A job is done; `report` is what [`validate_jobs`] returns for it.
+    fn job_done(&mut self, report: &Report) -> Result<()>;
+}
+
+/// Validates the jobs that `paths` form under `grouping` (see [`input::Grouping`]): one
+/// report per job, in order of the jobs' names. With [`input::Grouping::All`] this is
+/// [`validate_with_progress`]'s single report. The body check is compiled once for all jobs.
+/// `sink`, when given, gets every finding as soon as it is final and every report as soon as
+/// its job is done, which lets a caller stream its output.
+pub fn validate_jobs(
+    paths: &[PathBuf],
+    opts: &ValidateOptions,
+    grouping: input::Grouping,
+    progress: &dyn Progress,
+    mut sink: Option<&mut (dyn RunSink + Send)>,
+) -> Result<Vec<Report>> {
+    let jobs = input::collect(paths, opts.stdin_name.as_deref())?.group(grouping);
+    let setup = JobSetup::new(opts)?;
+    // One bar for the whole run: each job's scan only advances it.
+    let all: Vec<InputFile> = jobs.iter().flat_map(|j| j.files.iter().cloned()).collect();
+    progress.start(total_bytes(&all));
+    let mut reports = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut run = JobRun::new(opts, &setup);
+        if let Some(sink) = sink.as_deref_mut() {
+            let name = job.name.as_deref();
+            run = run.with_finding_sink(Box::new(move |d| sink.diagnostic(name, d)));
+        }
+        run.scan_all(&job.files, &AdvanceOnly(progress), &mut |_, _, _| Ok(()))?;
+        let mut report = run.try_finish(&job.files)?;
+        report.job = job.name.clone();
+        if report.first_input.is_none() {
+            // An empty folder: the path it was named by is the best place to point at.
+            report.first_input = paths.first().map(|p| match p.to_string_lossy() {
+                s if s == "-" => opts.stdin_name.clone().unwrap_or_else(|| "<stdin>".into()),
+                s => s.into_owned(),
+            });
+        }
+        if let Some(sink) = sink.as_deref_mut() {
+            sink.job_done(&report)?;
+        }
+        reports.push(report);
+    }
+    progress.finish();
+    Ok(reports)
+}
+
+/// Forwards only [`Progress::advance`]: the caller starts and finishes the bar.
+struct AdvanceOnly<'p>(&'p dyn Progress);
+
+impl Progress for AdvanceOnly<'_> {
+    fn advance(&self, bytes: u64) {
+        self.0.advance(bytes);
+    }
+}
+
+/// Bytes to scan in `files`, when known (not for standard input or compressed files).
+fn total_bytes(files: &[InputFile]) -> Option<u64> {
+    files
+        .iter()
+        .filter(|f| !f.is_stray)
+        .map(|f| match &f.source {
+            // A compressed file's size on disk says nothing of the bytes it holds.
+            SourceSpec::Path(_) if f.compression() != input::Compression::None => None,
+            SourceSpec::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            SourceSpec::Stdin => None,
+        })
+        .sum()
 }
 
 /// Everything decided before scanning: model, quotas, body check.
@@ -256,6 +338,11 @@ struct FirstSeen {
 /// commands that write lines out (`shard`, `fix`).
 pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Send + 's;
 
+/// Called with each listed finding, in report order, as soon as it is final: a file's
+/// findings once the file is merged (they sort before every later file's), job-level ones
+/// at [`JobRun::finish`]. Used to stream reports (`--format jsonl`).
+pub type FindingSink<'s> = dyn FnMut(&Diagnostic) -> Result<()> + Send + 's;
+
 /// A validation in progress: merges chunk results in order.
 pub struct JobRun<'o> {
     opts: &'o ValidateOptions,
@@ -270,6 +357,9 @@ pub struct JobRun<'o> {
     /// Display paths of every input, by index.
     paths: Vec<Arc<str>>,
     totals: (u64, u64),
+    finding_sink: Option<Box<FindingSink<'o>>>,
+    /// How many of the collector's findings the sink has been given.
+    streamed: usize,
 }
 
 impl<'o> JobRun<'o> {
@@ -293,7 +383,30 @@ impl<'o> JobRun<'o> {
             files: Vec::new(),
             paths: Vec::new(),
             totals: (0, 0),
+            finding_sink: None,
+            streamed: 0,
         }
+    }
+
+    /// Hands every listed finding to `sink` as soon as it is final (see [`FindingSink`]).
+    /// The findings given are exactly the report's `diagnostics`, in the same order.
+    pub fn with_finding_sink(mut self, sink: Box<FindingSink<'o>>) -> Self {
+        self.finding_sink = Some(sink);
+        self
+    }
+
+    /// Gives the sink the findings that became final. Every finding still to come sorts
+    /// after them, so trimming the collector to its cap never drops one already given.
+    fn flush_findings(&mut self) -> Result<()> {
+        let Some(sink) = self.finding_sink.as_mut() else {
+            return Ok(());
+        };
+        self.collector.trim();
+        for d in &self.collector.kept[self.streamed..] {
+            sink(d)?;
+        }
+        self.streamed = self.collector.kept.len();
+        Ok(())
     }
 
     /// Asks for a [`LineStatus`] per line in every [`ChunkResult`].
@@ -309,23 +422,33 @@ impl<'o> JobRun<'o> {
         progress: &dyn Progress,
         sink: &mut ChunkSink<'_>,
     ) -> Result<()> {
-        let total: Option<u64> = files
-            .iter()
-            .filter(|f| !f.is_stray)
-            .map(|f| match &f.source {
-                SourceSpec::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-                SourceSpec::Stdin => None,
-            })
-            .sum();
-        progress.start(total);
+        progress.start(total_bytes(files));
         self.paths = files.iter().map(|f| f.display.clone()).collect();
         for (index, file) in files.iter().enumerate() {
-            if !file.is_stray {
+            if file.is_stray {
+                // Reported here, in path order, so streamed findings stay in report order.
+                self.push_stray(index as u32, file);
+            } else {
                 self.scan_file(index as u32, file, progress, sink)?;
             }
+            self.flush_findings()?;
         }
         progress.finish();
         Ok(())
+    }
+
+    fn push_stray(&mut self, index: u32, file: &InputFile) {
+        self.push_finding(Diagnostic {
+            code: RuleCode::F003,
+            file: Some(index),
+            path: Some(file.display.clone()),
+            position: None,
+            pointer: None,
+            message: format!(
+                "\"{}\" is not a .jsonl file but sits in the input folder; everything under the S3 prefix is read (move it out, unless records reference it)",
+                file.display
+            ),
+        });
     }
 
     fn scan_file(
@@ -353,7 +476,7 @@ impl<'o> JobRun<'o> {
             is_last,
             want_line_status,
         };
-        match input::open(&file.source, opts.mmap)? {
+        match file.open(opts.mmap)? {
             Opened::Empty => {}
             Opened::Mapped(map) => {
                 self.maps.insert(index, map.clone());
@@ -648,7 +771,19 @@ impl<'o> JobRun<'o> {
             SourceSpec::Stdin => self.opts.stdin_name.is_some(),
             SourceSpec::Path(_) => !file.in_folder,
         };
-        if is_named && !file.has_jsonl_extension() {
+        let compression = file.compression();
+        if compression != input::Compression::None {
+            // Checked as it will be once decompressed; the service cannot read it as it is,
+            // named or found in a folder alike.
+            found.push(file_level(
+                RuleCode::F001,
+                format!(
+                    "\"{}\" is {}-compressed; the service reads only uncompressed .jsonl files: decompress it before upload (its records were checked as they will be then)",
+                    file.display,
+                    compression.as_str()
+                ),
+            ));
+        } else if is_named && !file.has_jsonl_extension() {
             found.push(file_level(
                 RuleCode::F001,
                 format!(
@@ -715,23 +850,18 @@ impl<'o> JobRun<'o> {
         }
     }
 
-    /// Job-level checks, then the report.
-    pub fn finish(mut self, files: &[InputFile]) -> Report {
-        for (index, f) in files.iter().enumerate() {
-            if f.is_stray {
-                self.push_finding(Diagnostic {
-                    code: RuleCode::F003,
-                    file: Some(index as u32),
-                    path: Some(f.display.clone()),
-                    position: None,
-                    pointer: None,
-                    message: format!(
-                        "\"{}\" is not a .jsonl file but sits in the input folder; everything under the S3 prefix is read (move it out, unless records reference it)",
-                        f.display
-                    ),
-                });
-            }
-        }
+    /// Job-level checks, then the report. `files` are the files given to
+    /// [`JobRun::scan_all`] (stray ones are reported there).
+    ///
+    /// # Panics
+    /// If a finding sink fails; runs with a sink call [`JobRun::try_finish`].
+    pub fn finish(self, files: &[InputFile]) -> Report {
+        self.try_finish(files)
+            .expect("finish fails only through a finding sink; use try_finish with one")
+    }
+
+    /// [`JobRun::finish`] for runs with a finding sink, whose errors it passes on.
+    pub fn try_finish(mut self, files: &[InputFile]) -> Result<Report> {
         let q = self.setup.quotas;
         let (records, bytes) = self.totals;
         let job_level = |code: RuleCode, message: String| Diagnostic {
@@ -801,6 +931,7 @@ impl<'o> JobRun<'o> {
         for d in found {
             self.push_finding(d);
         }
+        self.flush_findings()?;
         let (diagnostics, counts, first_validating) = self.collector.finish();
         let mut summary = Summary {
             files: self.files.len() as u64,
@@ -832,7 +963,7 @@ impl<'o> JobRun<'o> {
                 message: None,
             },
         };
-        Report {
+        Ok(Report {
             version: 1,
             tool: Tool {
                 name: "bedrock-batch",
@@ -846,7 +977,9 @@ impl<'o> JobRun<'o> {
             quotas: q,
             files: self.files,
             diagnostics,
-        }
+            job: None,
+            first_input: files.first().map(|f| f.display.to_string()),
+        })
     }
 }
 

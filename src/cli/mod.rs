@@ -2,6 +2,7 @@
 //! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
 //! could not do its work).
 
+mod config;
 mod fix;
 mod job;
 mod models;
@@ -13,7 +14,7 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Check and prepare JSONL input for Amazon Bedrock batch inference, before upload.
 #[derive(Parser)]
@@ -47,8 +48,12 @@ pub const EXIT_TOOL_ERROR: u8 = 2;
 
 /// Runs the command line.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    // The matches are kept: `validate` tells the command line's flags from its config file's.
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_TOOL_ERROR } else { 0 };
             let _ = e.print();
@@ -56,7 +61,13 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Validate(args) => validate::run(*args),
+        Command::Validate(args) => {
+            let own = matches
+                .subcommand_matches("validate")
+                .cloned()
+                .unwrap_or_default();
+            validate::run(*args, &own)
+        }
         Command::Models(args) => models::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),

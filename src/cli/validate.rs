@@ -1,18 +1,24 @@
-//! `bedrock-batch validate [PATH]...`: check files, folders or stdin as one job.
+//! `bedrock-batch validate [PATH]...`: check files, folders or stdin as one job (or several,
+//! with `--group`), with defaults from `bedrock-batch.toml`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
+use clap::{ArgMatches, Args, FromArgMatches, ValueEnum};
 
+use bedrock_batch::diagnostic::Diagnostic;
+use bedrock_batch::input::Grouping;
 use bedrock_batch::quota::{parse_size, QuotaOverrides};
-use bedrock_batch::report::{self, text::TextStyle};
+use bedrock_batch::report::{self, github::GithubStyle, junit::JunitStyle, text::TextStyle};
 use bedrock_batch::rules::{RuleSelection, Severity};
-use bedrock_batch::validate::{validate_with_progress, ValidateOptions, DEFAULT_CHUNK_SIZE};
+use bedrock_batch::validate::{
+    validate_jobs, Report, RunSink, ValidateOptions, DEFAULT_CHUNK_SIZE,
+};
 use bedrock_batch::InvocationType;
 
-use super::output::{with_stdout, ColorChoice, Written};
+use super::config::{self, Config};
+use super::output::{with_stdout, ColorChoice};
 use super::progress::Bar;
 use super::tool_error;
 
@@ -24,6 +30,36 @@ pub enum Format {
     Text,
     /// One JSON document (see the README for its fields).
     Json,
+    /// One JSON event per line, streamed: findings, then a summary.
+    Jsonl,
+    /// GitHub Actions annotations (capped per type), then the text report for the log.
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for CI test reporters.
+    Junit,
+}
+
+/// `--group`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    /// All inputs form one job (the default).
+    #[default]
+    All,
+    /// The files of each folder form one job.
+    Folder,
+    /// Every file is a job of its own.
+    File,
+}
+
+impl From<GroupArg> for Grouping {
+    fn from(g: GroupArg) -> Self {
+        match g {
+            GroupArg::All => Grouping::All,
+            GroupArg::Folder => Grouping::Folder,
+            GroupArg::File => Grouping::File,
+        }
+    }
 }
 
 /// `--fail-on`.
@@ -86,8 +122,9 @@ impl QuotaArgs {
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// Files, folders (every *.jsonl below them) or - for stdin; all together form one job.
-    /// Without PATH, stdin is read when it is not a terminal.
+    /// Files, folders (every *.jsonl below them) or - for stdin; all together form one job
+    /// (see --group). *.gz and *.zst files are decompressed while read. Without PATH, stdin
+    /// is read when it is not a terminal.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -150,6 +187,19 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
+    /// What forms one job: all inputs, the files of each folder, or each file.
+    #[arg(long, value_enum, default_value_t = GroupArg::All)]
+    pub group: GroupArg,
+
+    /// Read defaults from this config file instead of the bedrock-batch.toml found from the
+    /// current folder upward.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file.
+    #[arg(long)]
+    pub no_config: bool,
+
     /// Target chunk size for the parallel scan (results never depend on it).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, hide = true)]
     pub chunk_size: Option<u64>,
@@ -197,8 +247,110 @@ impl ValidateArgs {
     }
 }
 
-/// Runs `validate`.
-pub fn run(args: ValidateArgs) -> ExitCode {
+/// `validate`'s own command, as clap sees it (for the config file's keys).
+fn command() -> clap::Command {
+    ValidateArgs::augment_args(clap::Command::new("validate"))
+}
+
+/// The arguments with the config file's defaults filled in: the keys of the file become
+/// flags placed before the command line's own, for every flag the command line did not give.
+fn with_config(args: ValidateArgs, matches: &ArgMatches) -> Result<ValidateArgs, String> {
+    if args.no_config {
+        return Ok(args);
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot find the current folder: {e}"))?;
+    let Some(path) = config::find(args.config.as_deref(), &cwd)? else {
+        return Ok(args);
+    };
+    let cmd = command();
+    let flags = Config::load(&path)?.flags(&cmd, matches)?;
+    if flags.is_empty() {
+        return Ok(args);
+    }
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let own = argv
+        .iter()
+        .position(|a| a == "validate")
+        .map_or(&argv[argv.len()..], |i| &argv[i + 1..]);
+    let all = std::iter::once("validate".into())
+        .chain(flags)
+        .chain(own.iter().cloned());
+    let merged = cmd.try_get_matches_from(all).map_err(|e| e.to_string())?;
+    ValidateArgs::from_arg_matches(&merged).map_err(|e| e.to_string())
+}
+
+/// Streams `--format jsonl` while the run goes: each finding as soon as it is final. A
+/// closed pipe stops the writing, not the run, so the exit code still covers every finding.
+struct JsonlSink {
+    // Not the locked stdout of the other formats: findings are merged on pool threads.
+    out: std::io::BufWriter<std::io::Stdout>,
+    closed: bool,
+}
+
+impl JsonlSink {
+    fn emit(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> bedrock_batch::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match write(&mut self.out).and_then(|()| self.out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(bedrock_batch::Error::write("standard output", e)),
+        }
+    }
+}
+
+impl RunSink for JsonlSink {
+    fn diagnostic(&mut self, job: Option<&str>, d: &Diagnostic) -> bedrock_batch::Result<()> {
+        self.emit(|out| report::jsonl::write_diagnostic(job, d, out))
+    }
+
+    fn job_done(&mut self, r: &Report) -> bedrock_batch::Result<()> {
+        if r.job.is_none() {
+            return Ok(());
+        }
+        self.emit(|out| report::jsonl::write_job(r, out))
+    }
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY`, when GitHub Actions set it.
+fn append_step_summary(reports: &[Report]) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            report::github::write_step_summary(reports, &mut out)?;
+            out.flush()
+        });
+    if let Err(e) = written {
+        // The annotations and the log are out already; a missing summary is not worth
+        // failing the step for.
+        eprintln!(
+            "bedrock-batch: warning: cannot append to GITHUB_STEP_SUMMARY `{}`: {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
+}
+
+/// Runs `validate`; `matches` are the command line's own (to tell its flags from the
+/// config file's).
+pub fn run(args: ValidateArgs, matches: &ArgMatches) -> ExitCode {
+    let args = match with_config(args, matches) {
+        Ok(a) => a,
+        Err(e) => return tool_error(e.trim_end().trim_start_matches("error: ")),
+    };
     let opts = match args.options() {
         Ok(o) => o,
         Err(e) => return tool_error(e),
@@ -207,32 +359,87 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return tool_error(e),
     };
+    let grouping = Grouping::from(args.group);
     let bar = Bar::new(!args.quiet && !args.no_progress && args.format == Format::Text);
-    let report = match validate_with_progress(&paths, &opts, &bar) {
-        Ok(r) => r,
-        Err(e) => return tool_error(e),
+    let level = args.fail_on.severity();
+    let exit = |reports: &[Report]| {
+        ExitCode::from(u8::from(reports.iter().any(|r| r.has_findings_at(level))))
     };
-    let color = args.color.enabled();
-    let written = with_stdout(|out| match args.format {
-        Format::Text => report::text::write(
-            &report,
-            TextStyle {
-                color,
-                quiet: args.quiet,
-                max_diagnostics: args.max_diagnostics,
-            },
-            out,
-        ),
-        Format::Json => report::json::write(&report, out),
+    if args.format == Format::Jsonl {
+        let mut sink = JsonlSink {
+            out: std::io::BufWriter::new(std::io::stdout()),
+            closed: false,
+        };
+        let streamed =
+            validate_jobs(&paths, &opts, grouping, &bar, Some(&mut sink)).and_then(|reports| {
+                let summary = report::jsonl::run_summary(&reports);
+                sink.emit(|out| report::jsonl::write_summary(&summary, out))?;
+                Ok(reports)
+            });
+        return match streamed {
+            Ok(reports) => exit(&reports),
+            Err(e) => tool_error(e),
+        };
+    }
+    let mut failure = None;
+    let mut reports = Vec::new();
+    let written = with_stdout(|out| {
+        match validate_jobs(&paths, &opts, grouping, &bar, None) {
+            Ok(r) => reports = r,
+            Err(e) => {
+                failure = Some(e);
+                return Ok(());
+            }
+        }
+        match args.format {
+            Format::Text => report::text::write_run(
+                &reports,
+                TextStyle {
+                    color: args.color.enabled(),
+                    quiet: args.quiet,
+                    max_diagnostics: args.max_diagnostics,
+                },
+                out,
+            ),
+            Format::Json => report::json::write_run(&reports, args.max_diagnostics, out),
+            Format::Jsonl => unreachable!("streamed above, while the run goes"),
+            Format::Github => report::github::write(
+                &reports,
+                GithubStyle {
+                    quiet: args.quiet,
+                    max_diagnostics: args.max_diagnostics,
+                },
+                out,
+            ),
+            Format::Sarif => report::sarif::write(&reports, out),
+            Format::Junit => report::junit::write(
+                &reports,
+                JunitStyle {
+                    fail_on: args.fail_on.severity(),
+                },
+                out,
+            ),
+        }
     });
+    if let Some(e) = failure {
+        return tool_error(e);
+    }
     if let Err(e) = written {
         return tool_error(format!("cannot write the report: {e}"));
     }
-    let _ = matches!(written, Ok(Written::Closed));
-    let level = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    ExitCode::from(u8::from(report.has_findings_at(level)))
+    if args.format == Format::Github {
+        append_step_summary(&reports);
+    }
+    exit(&reports)
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run.
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
 }

@@ -1,7 +1,151 @@
-//! Renderers of a [`Report`]: each output format is its own small module that writes to any
-//! `io::Write`, so each can be tested on its own and the binary only picks one.
+//! Renderers of a run's reports: each output format is its own small module that writes to
+//! any `io::Write`, so each can be tested on its own and the binary only picks one.
+//!
+//! A run forms one job, or several with `--group folder|file` (one [`Report`] per job, each
+//! with its [`Report::job`] name). Every renderer takes the run's reports; with a single
+//! unnamed job each one writes exactly the single-job shape of its format, so grouping only
+//! ever adds to a format, never changes it.
 
+pub mod github;
 pub mod json;
+pub mod jsonl;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
+use std::collections::BTreeMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::Severity;
 pub use crate::validate::Report;
+use crate::validate::{Summary, Verdict, VerdictStatus};
+
+/// Whether the run formed named jobs (`--group folder|file`), so that formats say which job
+/// each part belongs to.
+pub fn is_grouped(reports: &[Report]) -> bool {
+    reports.iter().any(|r| r.job.is_some())
+}
+
+/// The whole run as one report: totals summed, every file, every listed finding (by path,
+/// then byte offset, job-level ones last, at most `max_diagnostics`), and a verdict that is
+/// `Failed` when any job fails, naming the first such job. A single unnamed job is returned
+/// as it is.
+///
+/// # Panics
+/// If `reports` is empty (a run always forms at least one job).
+pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
+    let first = reports.first().expect("a run forms at least one job");
+    if reports.len() == 1 && first.job.is_none() {
+        return first.clone();
+    }
+    let mut summary = Summary::default();
+    let mut by_code: BTreeMap<String, u64> = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut failed = None;
+    for r in reports {
+        let s = &r.summary;
+        summary.files += s.files;
+        summary.records += s.records;
+        summary.bytes += s.bytes;
+        summary.errors += s.errors;
+        summary.warnings += s.warnings;
+        summary.infos += s.infos;
+        summary.diagnostics_truncated |= s.diagnostics_truncated;
+        for (code, n) in &s.by_code {
+            *by_code.entry(code.clone()).or_default() += n;
+        }
+        files.extend(r.files.iter().cloned());
+        diagnostics.extend(r.diagnostics.iter().cloned());
+        if failed.is_none() && r.verdict.status == VerdictStatus::Failed {
+            let message = r.verdict.message.clone().unwrap_or_default();
+            failed = Some(match &r.job {
+                Some(job) => format!("{job}: {message}"),
+                None => message,
+            });
+        }
+    }
+    summary.by_code = by_code;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Stable: findings of one file keep their order, job-level ones keep job order.
+    diagnostics.sort_by(|a, b| run_order(a).cmp(&run_order(b)));
+    if diagnostics.len() > max_diagnostics {
+        diagnostics.truncate(max_diagnostics);
+        summary.diagnostics_truncated = true;
+    }
+    let verdict = match failed {
+        Some(message) => Verdict {
+            status: VerdictStatus::Failed,
+            message: Some(message),
+        },
+        None => Verdict {
+            status: VerdictStatus::Scheduled,
+            message: None,
+        },
+    };
+    Report {
+        version: first.version,
+        tool: first.tool.clone(),
+        model_id: first.model_id.clone(),
+        family: first.family.clone(),
+        invocation_type: first.invocation_type,
+        verdict,
+        summary,
+        quotas: first.quotas,
+        files,
+        diagnostics,
+        job: None,
+        first_input: reports.iter().find_map(|r| r.first_input.clone()),
+    }
+}
+
+/// The report order across jobs: by path, file-level findings first, then by byte offset;
+/// job-level findings (no path) last.
+fn run_order(d: &Diagnostic) -> (bool, &str, u64) {
+    (
+        d.path.is_none(),
+        d.path.as_deref().unwrap_or(""),
+        d.position.map_or(0, |p| p.byte_offset + 1),
+    )
+}
+
+/// The file a finding is shown on by formats that need one for every finding: its own, or
+/// for a job-level finding the job's first input.
+pub fn anchor<'r>(report: &'r Report, d: &'r Diagnostic) -> Option<&'r str> {
+    d.path.as_deref().or(report.first_input.as_deref())
+}
+
+/// Findings counted in `summary` at each severity (error, warning, info) that `listed` does
+/// not show, because of `--max-diagnostics`.
+pub fn unlisted_by_severity<'d>(
+    summary: &Summary,
+    listed: impl IntoIterator<Item = &'d Diagnostic>,
+) -> [u64; 3] {
+    let mut shown = [0u64; 3];
+    for d in listed {
+        shown[severity_index(d.severity())] += 1;
+    }
+    [
+        summary.errors.saturating_sub(shown[0]),
+        summary.warnings.saturating_sub(shown[1]),
+        summary.infos.saturating_sub(shown[2]),
+    ]
+}
+
+/// 0 for errors, 1 for warnings, 2 for infos: the order summaries count them in.
+pub fn severity_index(s: Severity) -> usize {
+    match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
+}
+
+/// `1 error`, `2 warnings`: a count with its noun.
+pub fn count_noun(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        crate::scan::group_digits(n),
+        if n == 1 { one } else { many }
+    )
+}

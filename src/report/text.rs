@@ -1,5 +1,8 @@
 //! `--format text`: `path:line:col: CODE message` per finding, then a summary line and the
 //! verdict, for people and for editors' "jump to error" parsers.
+//!
+//! A run of several jobs (`--group folder|file`) prints each job under a `== job NAME`
+//! heading, its job-level findings as `NAME: CODE message`, and ends with a line for the run.
 
 use std::io::{self, Write};
 
@@ -41,10 +44,17 @@ fn severity_style(s: Severity) -> Style {
 /// One finding as a line: `path:line:col: CODE message`; file-level findings have no
 /// line and column, job-level ones print `job:` for the place.
 pub fn format_diagnostic(d: &Diagnostic, color: bool) -> String {
-    let place = match (&d.path, d.position) {
-        (Some(path), Some(p)) => format!("{path}:{}:{}:", p.line, p.column),
-        (Some(path), None) => format!("{path}:"),
-        (None, _) => "job:".to_string(),
+    format_diagnostic_of(d, None, color)
+}
+
+/// [`format_diagnostic`] for a finding of the job named `job`: a job-level finding prints
+/// the job's name for the place.
+pub fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> String {
+    let place = match (&d.path, d.position, job) {
+        (Some(path), Some(p), _) => format!("{path}:{}:{}:", p.line, p.column),
+        (Some(path), None, _) => format!("{path}:"),
+        (None, _, Some(job)) => format!("job {job}:"),
+        (None, _, None) => "job:".to_string(),
     };
     format!(
         "{} {} {}",
@@ -54,10 +64,81 @@ pub fn format_diagnostic(d: &Diagnostic, color: bool) -> String {
     )
 }
 
+/// Writes a run's reports: one job as [`write()`] does; named jobs each under a heading, and
+/// for several of them a line for the whole run.
+pub fn write_run(reports: &[Report], style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
+    if !super::is_grouped(reports) {
+        for r in reports {
+            write(r, style, out)?;
+        }
+        return Ok(());
+    }
+    for (i, r) in reports.iter().enumerate() {
+        if !style.quiet {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            let name = r.job.as_deref().unwrap_or("");
+            writeln!(
+                out,
+                "{}",
+                paint(style.color, Style::new().bold(), &format!("== job {name}"))
+            )?;
+        }
+        write(r, style, out)?;
+    }
+    // One named job: its own verdict is the run's.
+    if style.quiet || reports.len() == 1 {
+        return Ok(());
+    }
+    let failed: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.verdict.status == VerdictStatus::Failed)
+        .map(|r| r.job.as_deref().unwrap_or(""))
+        .collect();
+    let total = super::combine(reports, 0).summary;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "All {}: {}, {}, {}: {}, {}, {}",
+        super::count_noun(reports.len() as u64, "job", "jobs"),
+        super::count_noun(total.files, "file", "files"),
+        super::count_noun(total.records, "record", "records"),
+        human_bytes(total.bytes),
+        super::count_noun(total.errors, "error", "errors"),
+        super::count_noun(total.warnings, "warning", "warnings"),
+        super::count_noun(total.infos, "info", "infos"),
+    )?;
+    if failed.is_empty() {
+        writeln!(
+            out,
+            "Verdict: {}: every job would pass the Validating phase",
+            paint(
+                style.color,
+                AnsiColor::Green.on_default().bold(),
+                "Scheduled"
+            )
+        )
+    } else {
+        writeln!(
+            out,
+            "Verdict: {}: {} of {} would fail: {}",
+            paint(style.color, AnsiColor::Red.on_default().bold(), "Failed"),
+            failed.len(),
+            super::count_noun(reports.len() as u64, "job", "jobs"),
+            failed.join(", ")
+        )
+    }
+}
+
 /// Writes the text report.
 pub fn write(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
     for d in &report.diagnostics {
-        writeln!(out, "{}", format_diagnostic(d, style.color))?;
+        writeln!(
+            out,
+            "{}",
+            format_diagnostic_of(d, report.job.as_deref(), style.color)
+        )?;
     }
     if style.quiet {
         return Ok(());
