@@ -8,6 +8,7 @@ mod output;
 mod progress;
 mod rules;
 mod schema;
+mod shard;
 mod validate;
 
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Print the JSON Schema used for a body family.
     Schema(schema::SchemaArgs),
+    /// Cut input into jobs and files that fit the quotas (writes DIR/manifest.json,
+    /// DIR/job-001/part-0001.jsonl, ...).
+    Shard(Box<shard::ShardArgs>),
     /// Check a create-model-invocation-job request and its data offline, and answer as
     /// get-model-invocation-job would.
     #[command(subcommand)]
@@ -57,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Job(cmd) => job::run(cmd),
+        Command::Shard(args) => shard::run(*args),
     }
 }
 
