@@ -1,0 +1,872 @@
+#!/usr/bin/env python3
+"""End-to-end comparison of `bedrock-batch` with the tools people would otherwise use.
+
+Runs every selected command on the same generated input (realistic Claude Messages batch
+records from `benches/gen_claude.py`), interleaved: one warm-up round that is not counted, then
+`--rounds` rounds that each run every command once, in a fixed order. Interleaving spreads the
+noise of a shared machine over all rows instead of letting one row soak up a busy minute.
+
+For each command it records wall time (median/min/max), MB/s, the child's own peak RSS
+(`os.wait4` on the child's pid, which covers the child and the processes *it* waited for, e.g. a
+shell pipeline, and nothing else this script ran; see TRAMPOLINE for why a tiny intermediate
+process does the fork), and the number of records the tool reported, so a reader can see that
+every row did the same work.
+
+Rows are data (`COMMANDS` below): add a dict to add a row. Results go to
+`benches/results/latest.json` and `latest.md` (or the `--out` path and its `.md` twin).
+
+Only the standard library is needed; the `python jsonschema` row needs the `jsonschema` package
+and installs it with pip (saying so) when that row is selected and it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BENCHES = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCHES)
+sys.path.insert(0, BENCHES)
+
+import gen_claude  # noqa: E402  (lives next to this script)
+
+BIN = os.path.join(ROOT, "target", "release", "bedrock-batch")
+CACHE = os.path.join(ROOT, "target", "bench")
+RESULTS = os.path.join(BENCHES, "results")
+CLAUDE_SCHEMA = os.path.join(ROOT, "schemas", "anthropic-claude-messages.json")
+CLAUDE_FAMILY = "anthropic-claude-messages"
+MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0"
+
+# Quotas high enough that a 1 GB single-file input raises no quota finding, so `validate` does
+# its full work and exits 0.
+QUOTA_OVERRIDES = [
+    "--max-records-per-file", "100000000", "--max-records-per-job", "100000000",
+    "--max-file-bytes", "100GB", "--max-job-bytes", "100GB",
+]
+VALIDATE = ["{bin}", "validate", "--format", "json", "--no-progress", *QUOTA_OVERRIDES]
+
+# What a careful Python user would write: parse each line, check the envelope, count.
+PY_JSON_LOOP = r"""
+import json, sys
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for lineno, line in enumerate(f, 1):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
+            sys.exit(f"line {lineno}: not an object with a modelInput object")
+        rid = rec.get("recordId")
+        if rid is not None and not isinstance(rid, str):
+            sys.exit(f"line {lineno}: recordId is not a string")
+        n += 1
+print(n)
+"""
+
+# The same loop plus the body checked against the project's JSON Schema with `jsonschema`.
+PY_JSONSCHEMA = r"""
+import json, sys
+from jsonschema.validators import validator_for
+with open(sys.argv[1], "rb") as f:
+    schema = json.load(f)
+cls = validator_for(schema)
+cls.check_schema(schema)
+validator = cls(schema)
+n = bad = 0
+with open(sys.argv[2], "rb") as f:
+    for lineno, line in enumerate(f, 1):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
+            sys.exit(f"line {lineno}: not an object with a modelInput object")
+        n += 1
+        if not validator.is_valid(rec["modelInput"]):
+            bad += 1
+            if bad == 1:
+                err = min(validator.iter_errors(rec["modelInput"]), key=lambda e: len(e.path))
+                print(f"line {lineno}: {err.message}", file=sys.stderr)
+print(n, "invalid", bad)
+"""
+
+# One dict per row. Keys:
+#   name      unique row name (what --only matches)
+#   group     rows are compared within a group: "validate" (read and check) or "shard" (write)
+#   checks    what the row verifies, for the table
+#   argv      argument list, or shell: a /bin/sh command line; placeholders {input} {bin}
+#             {python} {tmpdir} {schema} are filled in (shell-quoted in `shell`)
+#   count     how to get the record count the tool saw: "first_int" (first integer on stdout),
+#             "json:a.b" (a field of the JSON on stdout), "outdir_lines" (lines written under
+#             {tmpdir}, counted after the timed run)
+#   baseline  the row whose MB/s the ratio is computed against
+#   ok_exit   exit codes that count as success (default [0])
+#   needs     preconditions: "bin" (the release binary), "schema" (the Claude JSON Schema),
+#             "jsonschema" (the Python package), or a program name that must be on PATH
+#   prefix_mb run on the first N MB of the input only (cut at a line end), for slow tools
+#   default   False: only run when named in --only
+COMMANDS: list[dict] = [
+    {
+        "name": "wc -l",
+        "group": "validate",
+        "checks": "counts newlines: the floor (reads every byte once, checks nothing)",
+        "argv": ["wc", "-l", "{input}"],
+        "count": "first_int",
+        "baseline": "wc -l",
+        "needs": ["wc"],
+    },
+    {
+        "name": "jq",
+        "group": "validate",
+        "checks": "each line is JSON (parsed and re-serialised by `jq -c .`; a pipe to `wc -l` counts them)",
+        "shell": "jq -c . {input} | wc -l",
+        "count": "first_int",
+        "baseline": "wc -l",
+        "needs": ["jq", "wc"],
+    },
+    {
+        "name": "jq reduce",
+        "group": "validate",
+        "checks": "each line is JSON (parsed by jq, counted without re-serialising)",
+        "argv": ["jq", "-n", "reduce inputs as $x (0; .+1)", "{input}"],
+        "count": "first_int",
+        "baseline": "wc -l",
+        "needs": ["jq"],
+        "default": False,
+    },
+    {
+        "name": "python json.loads loop",
+        "group": "validate",
+        "checks": "each line is a JSON object with a `modelInput` object and a string `recordId` if present",
+        "argv": ["{python}", "-c", PY_JSON_LOOP, "{input}"],
+        "display": "python3 -c <json.loads loop> FILE",
+        "count": "first_int",
+        "baseline": "wc -l",
+    },
+    {
+        "name": "bedrock-batch validate",
+        "group": "validate",
+        "checks": "JSON (RFC 8259, UTF-8, duplicate keys), envelope rules, duplicate recordIds, quotas",
+        "argv": [*VALIDATE, "{input}"],
+        "count": "json:summary.records",
+        "baseline": "wc -l",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
+    },
+    {
+        "name": "bedrock-batch validate --no-mmap",
+        "group": "validate",
+        "checks": "the same, reading the file in blocks instead of memory-mapping it",
+        "argv": [*VALIDATE, "--no-mmap", "{input}"],
+        "count": "json:summary.records",
+        "baseline": "wc -l",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
+    },
+    {
+        "name": "bedrock-batch validate --model-id",
+        "group": "validate",
+        "checks": f"the same plus every body against the Claude Messages schema (`--model-id {MODEL_ID}`)",
+        "argv": [*VALIDATE, "--model-id", MODEL_ID, "{input}"],
+        "count": "json:summary.records",
+        "baseline": "wc -l",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
+    },
+    {
+        "name": "python jsonschema",
+        "group": "validate",
+        "checks": "the json.loads loop plus every body against the Claude schema with the `jsonschema` package",
+        "argv": ["{python}", "-c", PY_JSONSCHEMA, "{schema}", "{input}"],
+        "display": "python3 -c <jsonschema loop> SCHEMA FILE",
+        "count": "first_int",
+        "baseline": "wc -l",
+        "needs": ["schema", "jsonschema"],
+        "prefix_mb": 20,
+    },
+    {
+        "name": "split -C 100MB",
+        "group": "shard",
+        # GNU split reads "100M" as MiB; "100MB" is 10^8 bytes, the same size the shard row asks for.
+        "checks": "cuts the file into pieces of at most 10^8 bytes at line ends (checks nothing)",
+        "argv": ["split", "-C", "100MB", "{input}", "{tmpdir}/part-"],
+        "count": "outdir_lines",
+        "baseline": "split -C 100MB",
+        "needs": ["split"],
+    },
+    {
+        "name": "bedrock-batch shard",
+        "group": "shard",
+        "checks": "validates, then writes .jsonl shards of at most 10^8 bytes",
+        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--no-progress", "--max-file-bytes", "100MB",
+                 "--max-records-per-file", "100000000", "--max-records-per-job", "100000000",
+                 "--max-job-bytes", "100GB", "{input}"],
+        "count": "outdir_lines",
+        "baseline": "split -C 100MB",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
+    },
+]
+
+# Spawned once per round to measure the peak-RSS floor (see reset_peak_rss).
+FLOOR = {"name": "spawn floor", "argv": ["true"], "count": "first_int"}
+
+# stderr phrases (clap's) meaning "this binary does not have that subcommand or flag yet".
+UNSUPPORTED = ("unrecognized subcommand", "unexpected argument", "invalid value", "unknown subcommand")
+
+
+class Skip(Exception):
+    """The row cannot run here; the message says why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+def generator_digest() -> str:
+    with open(gen_claude.__file__, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:10]
+
+
+def ensure_input(seed: int, size: int) -> tuple[str, float | None]:
+    """The cached input for (seed, size, generator version); generate it if missing."""
+    os.makedirs(CACHE, exist_ok=True)
+    stem = f"claude-seed{seed}-{size}"
+    path = os.path.join(CACHE, f"{stem}-{generator_digest()}.jsonl")
+    # Inputs from an older generator for the same seed and size are stale: remove them.
+    for name in os.listdir(CACHE):
+        if name.startswith(stem + "-") and name.endswith(".jsonl") and os.path.join(CACHE, name) != path:
+            os.unlink(os.path.join(CACHE, name))
+    if os.path.exists(path):
+        return path, None
+    log(f"generating {rel(path)} (seed {seed}, {size:,} bytes) ...")
+    t = time.perf_counter()
+    # In a child process, so this process stays small: its resident size is the floor of every
+    # peak-RSS figure (see reset_peak_rss).
+    subprocess.run([sys.executable, gen_claude.__file__, "--seed", str(seed), "--size", str(size),
+                    "--out", path], check=True)
+    dt = time.perf_counter() - t
+    return path, dt
+
+
+def ensure_prefix(path: str, mb: int) -> str:
+    """The first `mb` MB (10^6 bytes) of `path`, cut after the last complete line; cached."""
+    base, _ = os.path.splitext(path)
+    out = f"{base}.first{mb}MB.jsonl"
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(path):
+        return out
+    with open(path, "rb") as f:
+        data = f.read(mb * 10**6)
+    if len(data) == mb * 10**6:
+        data = data[: data.rfind(b"\n") + 1]
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(out))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+    return out
+
+
+def count_lines(path: str) -> tuple[int, int]:
+    """(newlines, bytes) of a file, read in blocks; also pulls it into the page cache."""
+    n = size = 0
+    with open(path, "rb", buffering=0) as f:
+        while block := f.read(16 << 20):
+            n += block.count(b"\n")
+            size += len(block)
+    return n, size
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one command
+
+
+PLACEHOLDER = re.compile(r"\{(input|bin|python|tmpdir|schema)\}")
+
+
+def fill(text: str, ctx: dict, quote: bool = False) -> str:
+    """Replace the known placeholders only, so braces in inline programs are left alone."""
+    return PLACEHOLDER.sub(lambda m: shlex.quote(ctx[m.group(1)]) if quote else ctx[m.group(1)], text)
+
+
+def render(cmd: dict, ctx: dict) -> list[str]:
+    if "shell" in cmd:
+        return ["/bin/sh", "-c", fill(cmd["shell"], ctx, quote=True)]
+    return [fill(a, ctx) for a in cmd["argv"]]
+
+
+def display(cmd: dict, ctx: dict) -> str:
+    """The command line as a reader would type it (input shown as FILE)."""
+    if "display" in cmd:
+        return cmd["display"]
+    short = dict(ctx, input="FILE", bin="target/release/bedrock-batch", tmpdir="OUTDIR",
+                 schema="SCHEMA", python="python3")
+    if "shell" in cmd:
+        return fill(cmd["shell"], short)
+    return shlex.join(fill(a, short) for a in cmd["argv"])
+
+
+def dig(doc, path: str):
+    for key in path.split("."):
+        doc = doc[key]
+    return doc
+
+
+# Runs one command for run_once and reports its own rusage. A child of Python's Popen starts
+# with Python's high-water mark as its `ru_maxrss` (Popen uses vfork, and exec records the old
+# address space's peak), which would put a floor of 20+ MiB under every figure. This trampoline
+# is a bare interpreter (-S -I, nothing imported) that forks (a real fork: the child's peak
+# starts from the few MiB actually copied), execs the command, and reports wall time from fork
+# to exit plus the `os.wait4` rusage of that one child as "wall user sys maxrss" on fd argv[1].
+TRAMPOLINE = r"""
+import os, sys, time
+fd = int(sys.argv[1])
+argv = sys.argv[2:]
+os.set_inheritable(fd, False)
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as e:
+        os.write(2, ("compare.py: cannot run %s: %s\n" % (argv[0], e)).encode())
+    os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+os.write(fd, ("%r %r %r %r" % (wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss)).encode())
+code = os.waitstatus_to_exitcode(status)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+
+def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
+    """Run the command once; return timing, rusage, exit code, output and the record count."""
+    tmpdir = None
+    if "{tmpdir}" in (cmd.get("shell") or " ".join(cmd.get("argv", []))):
+        tmpdir = tempfile.mkdtemp(prefix="run-", dir=CACHE)
+    ctx = dict(ctx, tmpdir=tmpdir or "")
+    argv = render(cmd, ctx)
+    try:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            rfd, wfd = os.pipe()
+            proc = subprocess.Popen([sys.executable, "-S", "-I", "-c", TRAMPOLINE, str(wfd), *argv],
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT,
+                                    start_new_session=True, pass_fds=(wfd,))
+            os.close(wfd)
+            killed = threading.Event()
+
+            def kill() -> None:
+                killed.set()
+                os.killpg(proc.pid, signal.SIGKILL)
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            try:
+                _, status, _ = os.wait4(proc.pid, 0)
+            finally:
+                timer.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits again
+            with os.fdopen(rfd, "rb") as r:
+                report = r.read().decode().split()
+            if len(report) != 4:  # killed, or the trampoline itself failed
+                report = [str(timeout if killed.is_set() else 0), "0", "0", "0"]
+            wall, user, system, maxrss = (float(x) for x in report)
+            out.seek(0)
+            stdout = out.read().decode("utf-8", "replace")
+            err.seek(0)
+            stderr = err.read().decode("utf-8", "replace")
+        result = {
+            "wall_s": wall,
+            "user_s": user,
+            "sys_s": system,
+            "maxrss_kib": int(maxrss),  # Linux: KiB
+            "exit": proc.returncode,
+            "timed_out": killed.is_set(),
+            "stdout": stdout,
+            "stderr": stderr,
+        }
+        if tmpdir is not None:
+            result["outputs"] = summarise_outputs(tmpdir)
+        return result
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+            # Written-then-deleted pages should not be flushed during the next row's timing.
+            os.sync()
+
+
+def summarise_outputs(tmpdir: str) -> dict:
+    files = lines = total = largest = 0
+    for dirpath, _, names in os.walk(tmpdir):
+        for name in names:
+            n, size = count_lines(os.path.join(dirpath, name))
+            files += 1
+            lines += n
+            total += size
+            largest = max(largest, size)
+    return {"files": files, "lines": lines, "bytes": total, "largest_bytes": largest}
+
+
+def extract_count(cmd: dict, run: dict) -> tuple[int | None, dict]:
+    """The record count the tool reported, plus extra facts worth keeping (findings, outputs)."""
+    how = cmd["count"]
+    extra: dict = {}
+    if how == "first_int":
+        m = re.search(r"\d+", run["stdout"])
+        count = int(m.group()) if m else None
+        rest = re.search(r"invalid (\d+)", run["stdout"])
+        if rest:
+            extra["invalid"] = int(rest.group(1))
+    elif how.startswith("json:"):
+        try:
+            doc = json.loads(run["stdout"])
+            count = dig(doc, how[5:])
+        except (ValueError, KeyError, TypeError):
+            return None, extra
+        summary = doc.get("summary", {})
+        extra["findings"] = summary.get("by_code", {})
+        extra["verdict"] = (doc.get("verdict") or {}).get("status")
+    elif how == "outdir_lines":
+        outputs = run.get("outputs") or {}
+        count = outputs.get("lines")
+        extra["outputs"] = outputs
+    else:
+        raise ValueError(f"row {cmd['name']}: unknown count method {how!r}")
+    return count, extra
+
+
+def failure_reason(cmd: dict, run: dict) -> tuple[str, str]:
+    """('skipped' | 'failed', reason) for a run whose exit code is not acceptable."""
+    stderr = run["stderr"].strip()
+    first = next((line.strip() for line in stderr.splitlines() if line.strip()), "")
+    if run.get("timed_out"):
+        return "failed", "timed out"
+    if "bin" in cmd.get("needs", []) and any(p in stderr for p in UNSUPPORTED):
+        return "skipped", f"this bedrock-batch does not support it yet: {first}"
+    return "failed", f"exit {run['exit']}" + (f": {first}" if first else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Preconditions
+
+
+def check_needs(cmd: dict, have_bin: bool, schema: str | None, schema_why: str, jsonschema_ok: str | None) -> None:
+    for need in cmd.get("needs", []):
+        if need == "bin":
+            if not have_bin:
+                raise Skip(f"{rel(BIN)} not found or not executable (not built yet? run without --no-build)")
+        elif need == "schema":
+            if schema is None:
+                raise Skip(schema_why)
+        elif need == "jsonschema":
+            if jsonschema_ok is not None:
+                raise Skip(jsonschema_ok)
+        elif shutil.which(need) is None:
+            raise Skip(f"`{need}` not found on PATH")
+
+
+def find_schema(have_bin: bool) -> tuple[str | None, str]:
+    """The Claude Messages JSON Schema: the repository file, else what the binary prints."""
+    if os.path.isfile(CLAUDE_SCHEMA):
+        return CLAUDE_SCHEMA, ""
+    why = f"{rel(CLAUDE_SCHEMA)} does not exist"
+    if have_bin:
+        p = subprocess.run([BIN, "schema", CLAUDE_FAMILY], check=False, capture_output=True, text=True)
+        if p.returncode == 0:
+            try:
+                json.loads(p.stdout)
+            except ValueError:
+                return None, why + f" and `bedrock-batch schema {CLAUDE_FAMILY}` did not print JSON"
+            path = os.path.join(CACHE, f"{CLAUDE_FAMILY}.schema.json")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(p.stdout)
+            return path, ""
+        first = (p.stderr.strip().splitlines() or [""])[0]
+        why += f" and `bedrock-batch schema {CLAUDE_FAMILY}` failed: {first}"
+    return None, why
+
+
+def ensure_jsonschema() -> str | None:
+    """None when `jsonschema` imports (installing it with pip if needed), else the reason."""
+    probe = [sys.executable, "-c", "import jsonschema"]
+    if subprocess.run(probe, check=False, capture_output=True).returncode == 0:
+        return None
+    log("the `python jsonschema` row needs the jsonschema package; installing it: "
+        f"{sys.executable} -m pip install jsonschema")
+    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "jsonschema"], check=False)
+    if p.returncode == 0 and subprocess.run(probe, check=False, capture_output=True).returncode == 0:
+        return None
+    return "the jsonschema package is missing and `pip install jsonschema` failed"
+
+
+def build(no_build: bool) -> dict:
+    if no_build:
+        return {"ran": False}
+    log("cargo build --release ...")
+    t = time.perf_counter()
+    p = subprocess.run(["cargo", "build", "--release", "--quiet"], check=False, cwd=ROOT)
+    if p.returncode != 0:
+        log("compare.py: `cargo build --release` failed; fix the build, or pass --no-build to "
+            f"benchmark the existing {rel(BIN)} as it is")
+        sys.exit(2)
+    return {"ran": True, "seconds": round(time.perf_counter() - t, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine description
+
+
+def first_line(argv: list[str]) -> str | None:
+    try:
+        p = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (p.stdout or p.stderr).strip()
+    return text.splitlines()[0] if p.returncode == 0 and text else None
+
+
+def machine() -> dict:
+    cpu = None
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = None
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    return {
+        "uname": " ".join(platform.uname()),
+        "uname_a": first_line(["uname", "-a"]),
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "memory_bytes": mem,
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+def tool_versions(have_bin: bool) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        js = version("jsonschema")
+    except PackageNotFoundError:
+        js = None
+    git = first_line(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                           check=False, capture_output=True, text=True).stdout.strip() != ""
+    return {
+        "bedrock-batch": first_line([BIN, "--version"]) if have_bin else None,
+        "git_commit": git,
+        "git_dirty": dirty,
+        "jq": first_line(["jq", "--version"]),
+        "python": platform.python_version(),
+        "jsonschema": js,
+        "wc": first_line(["wc", "--version"]),
+        "split": first_line(["split", "--version"]),
+        "rustc": first_line(["rustc", "--version"]),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rel(path: str) -> str:
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT) else path
+
+
+def fmt_int(n) -> str:
+    return f"{n:,}" if isinstance(n, int) else "–"
+
+
+def summarise(row: dict, runs: list[dict], input_bytes: int) -> None:
+    walls = [r["wall_s"] for r in runs]
+    med = statistics.median(walls)
+    row.update({
+        "times_s": [round(w, 4) for w in walls],
+        "median_s": round(med, 4),
+        "min_s": round(min(walls), 4),
+        "max_s": round(max(walls), 4),
+        "user_s_median": round(statistics.median(r["user_s"] for r in runs), 4),
+        "sys_s_median": round(statistics.median(r["sys_s"] for r in runs), 4),
+        "mb_per_s": round(input_bytes / 1e6 / med, 1) if med > 0 else None,
+        "peak_rss_mib": round(max(r["maxrss_kib"] for r in runs) / 1024, 1),
+        "exit_codes": sorted({r["exit"] for r in runs}),
+    })
+
+
+def write_markdown(doc: dict, path: str) -> None:
+    inp = doc["input"]
+    m = doc["machine"]
+    v = doc["tools"]
+    mem = f"{m['memory_bytes'] / 2**30:.1f} GiB" if m.get("memory_bytes") else "? GiB"
+    lines = [
+        (f"Input: {inp['bytes']:,} bytes, {inp['records']:,} Claude Messages records "
+        f"(`benches/gen_claude.py --seed {inp['seed']}`). "
+        f"{doc['rounds']} interleaved round{'s' if doc['rounds'] != 1 else ''} after {doc['warmup_rounds']} warm-up, page cache warm; "
+        f"median wall time. Machine: {m.get('cpu_model') or 'unknown CPU'}, {m.get('cores')} cores, {mem}, "
+        f"shared and noisy, so read the ratios rather than the absolute figures. "
+        f"{v.get('bedrock-batch') or 'bedrock-batch (not built)'} at {v.get('git_commit') or '?'}"
+        f"{' (uncommitted changes)' if v.get('git_dirty') else ''}, {doc['date'][:10]}."),
+        "",
+        "| tool | what it checks | records seen | median s | MB/s | ratio vs baseline | peak RSS MiB |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    notes: list[str] = []
+    for row in doc["results"]:
+        name = f"`{row['name']}`"
+        if row["status"] != "ok":
+            lines.append(f"| {name} | {row['checks']} | {row['status']}: {row['reason']} | – | – | – | – |")
+            continue
+        seen = fmt_int(row["records"])
+        if row.get("measured_on"):
+            seen += f" (measured on first {row['measured_on']['mb']} MB)"
+        if row["records"] != row["records_expected"]:
+            seen += f" ⚠ expected {fmt_int(row['records_expected'])}"
+        ratio = f"{row['ratio']:.2f}× `{row['baseline']}`" if row.get("ratio") is not None else "–"
+        floor = doc.get("rss_floor_mib") or 0
+        rss = f"≤ {floor:,.0f}" if row["peak_rss_mib"] <= floor + 1 else f"{row['peak_rss_mib']:,.0f}"
+        lines.append(
+            f"| {name} | {row['checks']} | {seen} | {row['median_s']:.3f} | {row['mb_per_s']:,.0f} | "
+            f"{ratio} | {rss} |")
+        if row.get("findings"):
+            notes.append(f"`{row['name']}` reported findings on the generated input: "
+                         + ", ".join(f"{k}×{n}" for k, n in sorted(row["findings"].items())))
+        if row.get("invalid"):
+            notes.append(f"`{row['name']}`: {row['invalid']:,} bodies did not match the schema")
+    lines.append("")
+    lines.append("Ratio = baseline MB/s ÷ row MB/s (how many times longer per byte than the "
+                 "baseline; 1.00× is as fast). Validate rows compare with `wc -l`, shard rows with "
+                 "`split -C 100MB`. Peak RSS is the child's own `ru_maxrss` (for a pipeline, its "
+                 f"largest process; `≤ {doc.get('rss_floor_mib') or 0:,.0f}` means at or below what "
+                 "`true` reports when spawned the same way; memory-mapped input counts as "
+                 "resident once read). Commands and per-round times: `benches/results/"
+                 f"{os.path.splitext(os.path.basename(path))[0]}.json`; how to rerun: `benches/README.md`.")
+    for n in notes:
+        lines.append("")
+        lines.append(f"Note: {n}.")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def write_atomic_json(doc: dict, path: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def select(only: str | None) -> list[dict]:
+    if not only:
+        return [c for c in COMMANDS if c.get("default", True)]
+    names = {c["name"].lower(): c for c in COMMANDS}
+    wanted = [n.strip().lower() for n in only.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in names]
+    if unknown:
+        sys.exit(f"compare.py: unknown row(s) {', '.join(unknown)}; rows: "
+                 + "; ".join(c["name"] for c in COMMANDS))
+    chosen = {names[n]["name"] for n in wanted}
+    # A ratio needs its baseline, so the baseline runs too.
+    for n in list(chosen):
+        base = next(c for c in COMMANDS if c["name"] == n)["baseline"]
+        if base not in chosen:
+            log(f"also running `{base}`: it is the baseline of `{n}`")
+            chosen.add(base)
+    return [c for c in COMMANDS if c["name"] in chosen]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description="Compare bedrock-batch with wc, jq, split and Python on the same generated "
+                    "input, in interleaved rounds; write benches/results/latest.{json,md}.",
+        epilog="rows: " + "; ".join(c["name"] + ("" if c.get("default", True) else " (only with --only)")
+                                    for c in COMMANDS))
+    ap.add_argument("--size", type=gen_claude.parse_size, default=10**9,
+                    help="input size: 1GB (default, 10^9 bytes), 100MB, 500MiB, plain bytes")
+    ap.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    ap.add_argument("--input", metavar="FILE", help="benchmark this file instead of a generated one")
+    ap.add_argument("--rounds", type=int, default=5, help="counted rounds (default 5), after one warm-up round")
+    ap.add_argument("--only", metavar="NAME[,NAME]", help="run only these rows (and their baselines)")
+    ap.add_argument("--out", default=os.path.join(RESULTS, "latest.json"),
+                    help="results JSON (default benches/results/latest.json); the Markdown table "
+                         "goes next to it with the .md extension")
+    ap.add_argument("--no-build", action="store_true", help="do not run `cargo build --release` first")
+    ap.add_argument("--bin", metavar="PATH",
+                    help="benchmark this bedrock-batch binary (implies --no-build; default target/release/bedrock-batch)")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds before one run is killed (default 1800)")
+    ap.add_argument("--update-readme", action="store_true",
+                    help="then put the table into README.md between the bench markers (benches/update_readme.py)")
+    args = ap.parse_args(argv)
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+
+    rows = select(args.only)
+    global BIN
+    if args.bin:
+        BIN = os.path.abspath(args.bin)
+    build_info = build(args.no_build or bool(args.bin))
+    have_bin = os.access(BIN, os.X_OK)
+
+    if args.input:
+        input_path, gen_s = os.path.abspath(args.input), None
+        seed = None
+    else:
+        input_path, gen_s = ensure_input(args.seed, args.size)
+        seed = args.seed
+    records, input_bytes = count_lines(input_path)  # also warms the page cache
+    log(f"input {rel(input_path)}: {input_bytes:,} bytes, {records:,} lines")
+
+    schema, schema_why = (None, "")
+    jsonschema_ok = None
+    if any("schema" in c.get("needs", []) for c in rows):
+        schema, schema_why = find_schema(have_bin)
+        if schema is not None:
+            jsonschema_ok = ensure_jsonschema()
+
+    ctx_base = {"bin": BIN, "python": sys.executable, "schema": schema or "", "input": input_path}
+    state: list[dict] = []
+    for cmd in rows:
+        row = {"name": cmd["name"], "group": cmd["group"], "checks": cmd["checks"],
+               "baseline": cmd["baseline"], "status": "ok", "reason": None, "runs": []}
+        ctx = dict(ctx_base)
+        row["records_expected"] = records
+        row["bytes"] = input_bytes
+        try:
+            check_needs(cmd, have_bin, schema, schema_why, jsonschema_ok)
+            if cmd.get("prefix_mb"):
+                prefix = ensure_prefix(input_path, cmd["prefix_mb"])
+                n, size = count_lines(prefix)
+                ctx["input"] = prefix
+                row.update(records_expected=n, bytes=size,
+                           measured_on={"mb": cmd["prefix_mb"], "bytes": size, "records": n})
+        except Skip as e:
+            row.update(status="skipped", reason=str(e))
+        row["command"] = display(cmd, ctx)
+        row["argv"] = render(cmd, dict(ctx, tmpdir="OUTDIR")) if row["status"] == "ok" else None
+        state.append({"cmd": cmd, "ctx": ctx, "row": row})
+
+    started = _dt.datetime.now(_dt.timezone.utc)
+    floor_kib: list[int] = []
+    for rnd in range(args.rounds + 1):
+        label = "warm-up" if rnd == 0 else f"round {rnd}/{args.rounds}"
+        # The lowest peak RSS this method can report: a child that does nothing.
+        floor_kib.append(run_once(FLOOR, ctx_base, 60)["maxrss_kib"])
+        for s in state:
+            row, cmd = s["row"], s["cmd"]
+            if row["status"] != "ok":
+                continue
+            run = run_once(cmd, s["ctx"], args.timeout)
+            if run["exit"] not in cmd.get("ok_exit", [0]):
+                row["status"], row["reason"] = failure_reason(cmd, run)
+                log(f"  {label}: {cmd['name']}: {row['status']}: {row['reason']}")
+                continue
+            count, extra = extract_count(cmd, run)
+            if count is None:
+                row.update(status="failed", reason="could not read a record count from its output: "
+                           + (run["stdout"].strip()[:200] or "(no output)"))
+                log(f"  {label}: {cmd['name']}: {row['reason']}")
+                continue
+            row["records"] = count
+            for k, v in extra.items():
+                row[k] = v
+            log(f"  {label}: {cmd['name']}: {run['wall_s']:.3f}s, {count:,} records, "
+                f"{run['maxrss_kib'] / 1024:.0f} MiB")
+            if rnd > 0:
+                row["runs"].append({k: run[k] for k in ("wall_s", "user_s", "sys_s", "maxrss_kib", "exit")})
+
+    results = []
+    for s in state:
+        row = s["row"]
+        runs = row.pop("runs")
+        if row["status"] == "ok" and runs:
+            summarise(row, runs, row["bytes"])
+        elif row["status"] == "ok":
+            row.update(status="failed", reason="no counted run")
+        if row["status"] == "ok":
+            row["records_match"] = row["records"] == row["records_expected"]
+        results.append(row)
+    by_name = {r["name"]: r for r in results}
+    for r in results:
+        base = by_name.get(r["baseline"])
+        if r["status"] == "ok" and base and base["status"] == "ok" and r["mb_per_s"]:
+            r["ratio"] = round(base["mb_per_s"] / r["mb_per_s"], 3)
+        else:
+            r["ratio"] = None
+
+    m = machine()
+    m["loadavg_end"] = os.getloadavg()
+    doc = {
+        "version": 1,
+        "generated_by": "benches/compare.py",
+        "command_line": [os.path.relpath(sys.argv[0], ROOT), *(argv if argv is not None else sys.argv[1:])],
+        "date": started.isoformat(timespec="seconds"),
+        "duration_s": round((_dt.datetime.now(_dt.timezone.utc) - started).total_seconds(), 1),
+        "machine": m,
+        "tools": tool_versions(have_bin),
+        "build": build_info,
+        "input": {
+            "path": rel(input_path),
+            "bytes": input_bytes,
+            "records": records,
+            "seed": seed,
+            "size_requested": None if args.input else args.size,
+            "generator": None if args.input else f"benches/gen_claude.py ({generator_digest()})",
+            "generation_s": None if gen_s is None else round(gen_s, 1),
+        },
+        "rounds": args.rounds,
+        "warmup_rounds": 1,
+        "order": [r["name"] for r in results],
+        "ratio_definition": "baseline MB/s / row MB/s (time per byte relative to the baseline)",
+        "rss_floor_mib": round(max(floor_kib) / 1024, 1),
+        "rss_floor_definition": "peak RSS of `true` spawned the same way: about the smallest figure a row can report",
+        "results": results,
+    }
+    out_json = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out_json), exist_ok=True)
+    out_md = os.path.splitext(out_json)[0] + ".md"
+    write_atomic_json(doc, out_json)
+    write_markdown(doc, out_md)
+    log(f"wrote {rel(out_json)} and {rel(out_md)}")
+    with open(out_md, encoding="utf-8") as f:
+        print(f.read())
+
+    if args.update_readme:
+        import update_readme
+        rc = update_readme.main(["--table", out_md])
+        if rc != 0:
+            return rc
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
