@@ -31,6 +31,12 @@ fn padded(i: usize, pad: usize) -> String {
     )
 }
 
+/// `n` valid records numbered from `first`, each ending in `\n` (unique ids across calls with
+/// disjoint ranges).
+fn records_from(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| record(i) + "\n").collect()
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -176,7 +182,7 @@ fn splits_into_balanced_jobs_and_files_with_a_checked_manifest() {
 #[test]
 fn text_summary_names_jobs_and_what_was_left_out() {
     let dir = tempfile::tempdir().unwrap();
-    let input = records(3) + "\n" + &records(2);
+    let input = records(3) + "\n" + &records_from(10, 2);
     let p = write(dir.path(), "in.jsonl", &input);
     let out = dir.path().join("shards");
     let r = shard_run(
@@ -350,7 +356,7 @@ fn several_inputs_and_folders_are_one_job_in_path_order() {
 #[test]
 fn invalid_records_fail_by_default_with_the_validate_report_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let input = records(3) + "{\"recordId\": 1}\n" + &records(2);
+    let input = records(3) + "{\"recordId\": 1}\n" + &records_from(10, 2);
     let p = write(dir.path(), "in.jsonl", &input);
     let out = dir.path().join("out");
     let args = [
@@ -410,7 +416,7 @@ fn quota_findings_are_what_shard_fixes_so_they_do_not_fail_it() {
 #[test]
 fn skip_leaves_invalid_records_out_and_counts_them() {
     let dir = tempfile::tempdir().unwrap();
-    let input = records(3) + "not json\n" + &records(2);
+    let input = records(3) + "not json\n" + &records_from(10, 2);
     let p = write(dir.path(), "in.jsonl", &input);
     let out = dir.path().join("out");
     let r = shard_run(
@@ -433,7 +439,10 @@ fn skip_leaves_invalid_records_out_and_counts_them() {
     assert_eq!(s["left_out"]["on_invalid"], "skip");
     assert_eq!(s["left_out"]["by_code"]["L001"], 1);
     let (m, all) = check_out(&out, &s["quotas"]);
-    assert_eq!(String::from_utf8(all).unwrap(), records(3) + &records(2));
+    assert_eq!(
+        String::from_utf8(all).unwrap(),
+        records(3) + &records_from(10, 2)
+    );
     assert_eq!(m["rejected"], Value::Null);
     assert!(!out.join("rejected.jsonl").exists());
 }
@@ -445,7 +454,7 @@ fn quarantine_writes_invalid_lines_byte_for_byte() {
     let bad2 = "{oops \u{e9}\n";
     let dup = record(1) + "\n";
     let bad3 = "[1,2]"; // the last line, unterminated
-    let input = records(3) + bad1 + &records(2) + bad2 + &dup + bad3;
+    let input = records(3) + bad1 + &records_from(10, 2) + bad2 + &dup + bad3;
     let p = write(dir.path(), "in.jsonl", &input);
     let out = dir.path().join("out");
     let r = shard_run(
@@ -469,7 +478,10 @@ fn quarantine_writes_invalid_lines_byte_for_byte() {
     let expected = format!("{bad1}{bad2}{dup}{bad3}\n");
     assert_eq!(String::from_utf8(rejected.clone()).unwrap(), expected);
     let (m, all) = check_out(&out, &s["quotas"]);
-    assert_eq!(String::from_utf8(all).unwrap(), records(3) + &records(2));
+    assert_eq!(
+        String::from_utf8(all).unwrap(),
+        records(3) + &records_from(10, 2)
+    );
     assert_eq!(m["rejected"]["records"], 4);
     assert_eq!(m["rejected"]["bytes"], expected.len());
     assert_eq!(m["rejected"]["sha256"], sha256_hex(&rejected));
@@ -566,7 +578,7 @@ fn counts_between_what_k_and_k_plus_1_jobs_hold_are_refused() {
 #[test]
 fn a_record_larger_than_a_file_is_refused_by_name_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let input = records(3) + &padded(9, 500) + "\n" + &records(2);
+    let input = records(3) + &padded(9, 500) + "\n" + &records_from(10, 2);
     let p = write(dir.path(), "big.jsonl", &input);
     let out = dir.path().join("out");
     let r = shard_run(
