@@ -419,13 +419,22 @@ pub fn shard(
         Some(s) => s.map()?,
         None => None,
     };
-    let data: Vec<&[u8]> = index
+    let data: Vec<output::Source<'_>> = index
         .segments
         .iter()
         .map(|seg| match (&sources[seg.file as usize], &spool) {
-            (Some(m), _) => &m.map[..],
-            (None, Some(s)) => &s[..],
-            (None, None) => &[][..],
+            (Some(m), _) => output::Source {
+                bytes: &m.map[..],
+                map: Some(&*m.map),
+            },
+            (None, Some(s)) => output::Source {
+                bytes: &s[..],
+                map: Some(s),
+            },
+            (None, None) => output::Source {
+                bytes: &[],
+                map: None,
+            },
         })
         .collect();
     let written =
@@ -678,7 +687,7 @@ impl<'a> Collector<'a> {
                 .map_err(|e| ShardError::write(&path, e))?;
             Some(Spool {
                 path,
-                writer: BufWriter::with_capacity(1 << 20, file),
+                writer: BufWriter::with_capacity(output::PIECE, file),
                 len: 0,
             })
         } else {

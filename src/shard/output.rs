@@ -38,8 +38,12 @@ pub const SPOOL_NAME: &str = ".spool";
 /// The quarantine file.
 pub const REJECTED_NAME: &str = "rejected.jsonl";
 
-/// Bytes handed to the kernel per `write`, and between checks of the cancel flag.
-const PIECE: usize = 8 << 20;
+/// Bytes handed to the kernel per `write` (and per `read` when checking), and between checks
+/// of the cancel flag. Measured on the 1 GB benchmark file: writing a 100 MB run from the map
+/// in 8 MiB calls cost 2.6-3.0 s of system time, in 128 KiB calls 0.7-0.8 s (as `dd bs=128K`
+/// against `dd bs=100M`): each call's bytes are copied while they are still in the CPU's
+/// caches.
+pub const PIECE: usize = 128 << 10;
 
 /// A staging folder that becomes the output folder on [`Staging::commit`], and is removed
 /// if dropped before.
@@ -85,7 +89,7 @@ impl Staging {
         &mut self,
         plan: &ShardPlan,
         index: &RecordIndex,
-        data: &[&[u8]],
+        data: &[Source<'_>],
         threads: usize,
         progress: &dyn Progress,
         cancel: &AtomicBool,
@@ -294,6 +298,30 @@ fn mismatch(path: &Path, what: &str, meant: u64, found: u64) -> ShardError {
     }
 }
 
+/// The bytes records of one segment point into: a mapped input file, or the spool.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// The map they live in, to fill its page tables before a long copy.
+    pub map: Option<&'a memmap2::Mmap>,
+}
+
+impl Source<'_> {
+    /// Fills the page tables of `a..b` in one call before it is copied: without it, the
+    /// kernel's copy into the page cache takes a page fault every 4 KiB of the source, which
+    /// costs about as much as the copy itself (Linux 5.14+; elsewhere a no-op).
+    fn populate(&self, a: usize, b: usize) {
+        #[cfg(target_os = "linux")]
+        if let Some(map) = self.map {
+            let offset = self.bytes.as_ptr() as usize - map.as_ptr() as usize + a;
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, b - a);
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (a, b);
+    }
+}
+
 /// What was handed to the kernel for one part.
 struct Meant {
     bytes: u64,
@@ -312,8 +340,9 @@ struct PartWriter<'a> {
 
 impl PartWriter<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), ShardError> {
-        // Large runs go straight from the map to the kernel (BufWriter passes writes larger
-        // than its buffer through), in pieces so that progress moves and a cancel is seen.
+        // Runs go straight from the map to the kernel in pieces of PIECE bytes (BufWriter
+        // passes writes as large as its buffer through); short writes (a CRLF line's text and
+        // its `\n`) gather in the buffer.
         for piece in bytes.chunks(PIECE) {
             if piece.len() >= PIECE && self.cancel.load(Ordering::Relaxed) {
                 return Err(ShardError::Interrupted);
@@ -348,7 +377,7 @@ fn write_part(
     path: &Path,
     range: std::ops::Range<usize>,
     index: &RecordIndex,
-    data: &[&[u8]],
+    data: &[Source<'_>],
     progress: &dyn Progress,
     cancel: &AtomicBool,
 ) -> Result<Meant, ShardError> {
@@ -358,7 +387,7 @@ fn write_part(
     let file = File::create_new(path).map_err(|e| ShardError::write(path, e))?;
     let mut w = PartWriter {
         path,
-        file: BufWriter::with_capacity(1 << 20, file),
+        file: BufWriter::with_capacity(PIECE, file),
         hash: Xxh3Default::new(),
         bytes: 0,
         progress,
@@ -367,34 +396,38 @@ fn write_part(
     let mut seg = index.segment_of(range.start);
     // (segment, start, end) of the pending run of adjacent, `\n`-terminated lines.
     let mut run: Option<(usize, usize, usize)> = None;
+    let flush = |w: &mut PartWriter<'_>, (s, a, b): (usize, usize, usize)| {
+        data[s].populate(a, b);
+        w.put(&data[s].bytes[a..b])
+    };
     for i in range {
         while index.segments.get(seg + 1).is_some_and(|s| s.first <= i) {
             seg += 1;
         }
-        let d = data[seg];
+        let d = data[seg].bytes;
         let off = index.offsets[i] as usize;
         let size = (index.ends[i + 1] - index.ends[i]) as usize;
         if off + size <= d.len() && d[off + size - 1] == b'\n' {
             match &mut run {
                 Some((s, _, end)) if *s == seg && *end == off => *end += size,
                 _ => {
-                    if let Some((s, a, b)) = run.take() {
-                        w.put(&data[s][a..b])?;
+                    if let Some(r) = run.take() {
+                        flush(&mut w, r)?;
                     }
                     run = Some((seg, off, off + size));
                 }
             }
         } else {
             // A CRLF line, or an unterminated last line: its text, then `\n`.
-            if let Some((s, a, b)) = run.take() {
-                w.put(&data[s][a..b])?;
+            if let Some(r) = run.take() {
+                flush(&mut w, r)?;
             }
             w.put(&d[off..off + size - 1])?;
             w.put(b"\n")?;
         }
     }
-    if let Some((s, a, b)) = run.take() {
-        w.put(&data[s][a..b])?;
+    if let Some(r) = run.take() {
+        flush(&mut w, r)?;
     }
     w.finish()
 }
@@ -414,7 +447,7 @@ fn read_back(path: &Path) -> Result<Found, ShardError> {
         what: format!("cannot read it back: {e}"),
     };
     let mut file = File::open(path).map_err(read_err)?;
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; PIECE];
     let mut sha = Sha256::new();
     let mut xxh = Xxh3Default::new();
     let (mut bytes, mut lines, mut last) = (0u64, 0u64, b'\n');
