@@ -111,7 +111,9 @@ print(n, "invalid", bad)
 #             {python} {tmpdir} {schema} are filled in (shell-quoted in `shell`)
 #   count     how to get the record count the tool saw: "first_int" (first integer on stdout),
 #             "json:a.b" (a field of the JSON on stdout), "outdir_lines" (lines written under
-#             {tmpdir}, counted after the timed run)
+#             {tmpdir}, counted after the timed run; for rows with {tmpdir} the lines written
+#             are also kept as `outputs`, and must equal the count)
+#   out_suffix  with {tmpdir}: only files ending so count as output (e.g. not a manifest)
 #   baseline  the row whose MB/s the ratio is computed against
 #   ok_exit   exit codes that count as success (default [0])
 #   needs     preconditions: "bin" (the release binary), "schema" (the Claude JSON Schema),
@@ -210,13 +212,13 @@ COMMANDS: list[dict] = [
     {
         "name": "bedrock-batch shard",
         "group": "shard",
-        "checks": "validates, then writes .jsonl shards of at most 10^8 bytes",
-        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--no-progress", "--max-file-bytes", "100MB",
-                 "--max-records-per-file", "100000000", "--max-records-per-job", "100000000",
-                 "--max-job-bytes", "100GB", "{input}"],
-        "count": "outdir_lines",
+        "checks": "validates, then writes one job folder of .jsonl files of at most 10^8 bytes, balanced",
+        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
+                 "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
+                 "--max-records-per-job", "100000000", "--max-job-bytes", "100GB", "{input}"],
+        "count": "json:output.records",
+        "out_suffix": ".jsonl",
         "baseline": "split -C 100MB",
-        "ok_exit": [0, 1],
         "needs": ["bin"],
     },
 ]
@@ -399,7 +401,7 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             "stderr": stderr,
         }
         if tmpdir is not None:
-            result["outputs"] = summarise_outputs(tmpdir)
+            result["outputs"] = summarise_outputs(tmpdir, cmd.get("out_suffix", ""))
         return result
     finally:
         if tmpdir is not None:
@@ -408,10 +410,13 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             os.sync()
 
 
-def summarise_outputs(tmpdir: str) -> dict:
+def summarise_outputs(tmpdir: str, suffix: str) -> dict:
+    """Files, lines and bytes written under `tmpdir` (files ending in `suffix` only)."""
     files = lines = total = largest = 0
     for dirpath, _, names in os.walk(tmpdir):
         for name in names:
+            if not name.endswith(suffix):
+                continue
             n, size = count_lines(os.path.join(dirpath, name))
             files += 1
             lines += n
@@ -436,9 +441,11 @@ def extract_count(cmd: dict, run: dict) -> tuple[int | None, dict]:
             count = dig(doc, how[5:])
         except (ValueError, KeyError, TypeError):
             return None, extra
-        summary = doc.get("summary", {})
-        extra["findings"] = summary.get("by_code", {})
-        extra["verdict"] = (doc.get("verdict") or {}).get("status")
+        if "summary" in doc:  # a validate report
+            extra["findings"] = doc["summary"].get("by_code", {})
+            extra["verdict"] = (doc.get("verdict") or {}).get("status")
+        if "outputs" in run:
+            extra["outputs"] = run["outputs"]
     elif how == "outdir_lines":
         outputs = run.get("outputs") or {}
         count = outputs.get("lines")
@@ -574,10 +581,13 @@ def tool_versions(have_bin: bool) -> dict:
     except PackageNotFoundError:
         js = None
     git = first_line(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+    # Results files are rewritten by every run; they do not make the measured code dirty.
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--",
+                            ".", ":!benches/results"],
                            check=False, capture_output=True, text=True).stdout.strip() != ""
     return {
         "bedrock-batch": first_line([BIN, "--version"]) if have_bin else None,
+        "bedrock-batch_path": rel(BIN),
         "git_commit": git,
         "git_dirty": dirty,
         "jq": first_line(["jq", "--version"]),
@@ -658,6 +668,10 @@ def write_markdown(doc: dict, path: str) -> None:
         if row.get("findings"):
             notes.append(f"`{row['name']}` reported findings on the generated input: "
                          + ", ".join(f"{k}×{n}" for k, n in sorted(row["findings"].items())))
+        out = row.get("outputs")
+        if out and out.get("lines") != row["records"]:
+            notes.append(f"`{row['name']}` reported {fmt_int(row['records'])} records but its output files "
+                         f"hold {fmt_int(out.get('lines'))} lines")
         if row.get("invalid"):
             notes.append(f"`{row['name']}`: {row['invalid']:,} bodies did not match the schema")
     lines.append("")

@@ -48,9 +48,21 @@ CODES = {
     "additionalProperties": "M002",
     "unevaluatedProperties": "M002",
     "type": "M003",
-    **{k: "M004" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                           "minLength", "maxLength", "minItems", "maxItems",
-                           "minProperties", "maxProperties")},
+    **{
+        k: "M004"
+        for k in (
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+            "minProperties",
+            "maxProperties",
+        )
+    },
     **{k: "M005" for k in ("enum", "const", "pattern", "format")},
 }
 
@@ -62,7 +74,11 @@ KNOWN_IDS = [
     ("anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic-claude-messages", True),
     ("eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic-claude-messages", True),
     ("us.anthropic.claude-sonnet-4-20250514-v1:0", "anthropic-claude-messages", True),
-    ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic-claude-messages", True),
+    (
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "anthropic-claude-messages",
+        True,
+    ),
     ("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic-claude-messages", True),
     ("anthropic.claude-opus-4-1-20250805-v1:0", "anthropic-claude-messages", True),
     ("anthropic.claude-v2:1", None, False),
@@ -96,11 +112,21 @@ KNOWN_IDS = [
     ("google.gemma-3-27b-it", None, True),
     ("moonshot.kimi-k2-thinking", None, True),
     ("nvidia.nemotron-nano-12b-v2", None, True),
-    ("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0", "amazon-nova-messages-v1", True),
-    ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
-     "anthropic-claude-messages", True),
+    (
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0",
+        "amazon-nova-messages-v1",
+        True,
+    ),
+    (
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        "anthropic-claude-messages",
+        True,
+    ),
 ]
-UNKNOWN_IDS = ["acme.unknown-model-v1:0", "arn:aws:bedrock:us-east-1:123456789012:custom-model/x.y/abcdefghijkl"]
+UNKNOWN_IDS = [
+    "acme.unknown-model-v1:0",
+    "arn:aws:bedrock:us-east-1:123456789012:custom-model/x.y/abcdefghijkl",
+]
 QUOTA_IDS = [
     ("us.meta.llama4-scout-17b-instruct-v1:0", "min_records_per_job", 50),
     ("apac.amazon.nova-pro-v1:0", "max_job_bytes", 100_000_000_000),
@@ -151,13 +177,13 @@ def resolve(catalog: dict, model_id: str) -> tuple[str, dict | None]:
         resource = parts[5]
         for kind in ("foundation-model/", "inference-profile/"):
             if resource.startswith(kind):
-                base = resource[len(kind):]
+                base = resource[len(kind) :]
                 break
         else:
             return base, None
     for prefix in catalog["profile_prefixes"]:
         if base.startswith(prefix):
-            base = base[len(prefix):]
+            base = base[len(prefix) :]
             break
     for entry in catalog["models"]:
         if glob_match(entry["match"], base):
@@ -167,14 +193,27 @@ def resolve(catalog: dict, model_id: str) -> tuple[str, dict | None]:
 
 def check_catalog(rep: Report, catalog: dict, families: set[str]) -> None:
     area = "catalog"
-    quota_keys = {"min_records_per_job", "max_records_per_file", "max_records_per_job",
-                  "max_file_bytes", "max_job_bytes"}
+    quota_keys = {
+        "min_records_per_job",
+        "max_records_per_file",
+        "max_records_per_job",
+        "max_file_bytes",
+        "max_job_bytes",
+    }
     shape = [
         (catalog.get("version") == 1, "version is 1"),
-        (isinstance(catalog.get("profile_prefixes"), list)
-         and all(isinstance(p, str) and p.endswith(".") for p in catalog["profile_prefixes"]),
-         "profile_prefixes are strings ending in '.'"),
-        (set(catalog.get("default_quotas", {})) == quota_keys, "default_quotas has the five quotas"),
+        (
+            isinstance(catalog.get("profile_prefixes"), list)
+            and all(
+                isinstance(p, str) and p.endswith(".")
+                for p in catalog["profile_prefixes"]
+            ),
+            "profile_prefixes are strings ending in '.'",
+        ),
+        (
+            set(catalog.get("default_quotas", {})) == quota_keys,
+            "default_quotas has the five quotas",
+        ),
     ]
     for good, what in shape:
         (rep.ok if good else lambda a, w: rep.fail(a, w, "wrong"))(area, what)
@@ -184,10 +223,16 @@ def check_catalog(rep: Report, catalog: dict, families: set[str]) -> None:
         problems = []
         if set(entry) - allowed:
             problems.append(f"unknown keys {sorted(set(entry) - allowed)}")
-        if not entry.get("match") or not entry.get("name") or not isinstance(entry.get("batch"), bool):
+        if (
+            not entry.get("match")
+            or not entry.get("name")
+            or not isinstance(entry.get("batch"), bool)
+        ):
             problems.append("needs match, name and batch")
         if entry.get("family") is not None and entry["family"] not in families:
-            problems.append(f"family {entry['family']} has no schemas/{entry['family']}.json")
+            problems.append(
+                f"family {entry['family']} has no schemas/{entry['family']}.json"
+            )
         if entry.get("family") is None and not entry.get("note"):
             problems.append("family null needs a note saying why")
         if not entry.get("batch") and not entry.get("note"):
@@ -200,7 +245,9 @@ def check_catalog(rep: Report, catalog: dict, families: set[str]) -> None:
         sample = entry.get("match", "").replace("*", "x")
         _, hit = resolve(catalog, sample)
         if hit is not entry:
-            problems.append(f"shadowed: `{sample}` resolves to `{hit and hit['match']}`")
+            problems.append(
+                f"shadowed: `{sample}` resolves to `{hit and hit['match']}`"
+            )
         if problems:
             rep.fail(area, what, "; ".join(problems))
         else:
@@ -210,19 +257,31 @@ def check_catalog(rep: Report, catalog: dict, families: set[str]) -> None:
         if entry is None:
             rep.fail(area, model_id, "matches no entry")
         elif entry.get("family") != family or entry["batch"] != batch:
-            rep.fail(area, model_id, f"resolves to family {entry.get('family')} batch {entry['batch']}, "
-                                     f"expected {family} batch {batch}")
+            rep.fail(
+                area,
+                model_id,
+                f"resolves to family {entry.get('family')} batch {entry['batch']}, "
+                f"expected {family} batch {batch}",
+            )
         else:
             rep.ok(area, model_id)
     for model_id in UNKNOWN_IDS:
         _, entry = resolve(catalog, model_id)
-        (rep.ok(area, model_id) if entry is None
-         else rep.fail(area, model_id, f"should be unknown, matches {entry['match']}"))
+        (
+            rep.ok(area, model_id)
+            if entry is None
+            else rep.fail(
+                area, model_id, f"should be unknown, matches {entry['match']}"
+            )
+        )
     for model_id, key, value in QUOTA_IDS:
         _, entry = resolve(catalog, model_id)
         got = {**catalog["default_quotas"], **(entry or {}).get("quotas", {})}[key]
-        (rep.ok(area, f"{model_id} {key}") if got == value
-         else rep.fail(area, f"{model_id} {key}", f"{got}, expected {value}"))
+        (
+            rep.ok(area, f"{model_id} {key}")
+            if got == value
+            else rep.fail(area, f"{model_id} {key}", f"{got}, expected {value}")
+        )
 
 
 # ------------------------------------------------------------------ schemas
@@ -263,8 +322,12 @@ def load_schemas(rep: Report) -> dict[str, Draft202012Validator]:
             problems.append("$schema is not draft 2020-12")
         if schema.get("$id") != f"https://bedrock-batch.dev/schemas/{family}.json":
             problems.append("$id does not name the file")
-        if not schema.get("title") or "reference §" not in schema.get("description", ""):
-            problems.append("needs a title and a description citing the reference section")
+        if not schema.get("title") or "reference §" not in schema.get(
+            "description", ""
+        ):
+            problems.append(
+                "needs a title and a description citing the reference section"
+            )
         for p in patterns(schema):
             if LOOKAROUND.search(p):
                 problems.append(f"lookaround in pattern {p!r}")
@@ -348,7 +411,9 @@ def ordered(found: list[tuple[str, str]], line: str | None) -> list[tuple[str, s
     return sorted(found, key=lambda f: locate(offsets, f[1]))
 
 
-def findings(validator: Draft202012Validator, body, line: str | None = None) -> list[tuple[str, str]]:
+def findings(
+    validator: Draft202012Validator, body, line: str | None = None
+) -> list[tuple[str, str]]:
     """(code, pointer from the record root) per finding, in the Rust tool's order when the raw
     record `line` is given."""
     out = []
@@ -357,13 +422,21 @@ def findings(validator: Draft202012Validator, body, line: str | None = None) -> 
         kind = error.validator
         code = CODES.get(kind, "M006")
         if kind == "required":
-            name = re.match(r"^'(.*)' is a required property$", error.message, re.DOTALL)
+            name = re.match(
+                r"^'(.*)' is a required property$", error.message, re.DOTALL
+            )
             out.append((code, at + "/" + escape(name.group(1) if name else "?")))
-        elif kind in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        elif kind in ("additionalProperties", "unevaluatedProperties") and isinstance(
+            error.instance, dict
+        ):
             schema = error.schema
             known = set(schema.get("properties", {}))
             pats = [re.compile(p) for p in schema.get("patternProperties", {})]
-            extra = [k for k in error.instance if k not in known and not any(p.search(k) for p in pats)]
+            extra = [
+                k
+                for k in error.instance
+                if k not in known and not any(p.search(k) for p in pats)
+            ]
             out.extend((code, at + "/" + escape(k)) for k in extra or ["?"])
         else:
             out.append((code, at))
@@ -373,8 +446,12 @@ def findings(validator: Draft202012Validator, body, line: str | None = None) -> 
 def semantic(family: str, body: dict, converse: bool) -> list[tuple[str, str]]:
     """M007 / M008, mirroring src/schema.rs (`first_turn_rule`, the Converse toolConfig check)."""
     out = []
-    skip_system = {"anthropic-claude-messages": False, "amazon-nova-messages-v1": False,
-                   CONVERSE: False, "mistral-chat": True}.get(family)
+    skip_system = {
+        "anthropic-claude-messages": False,
+        "amazon-nova-messages-v1": False,
+        CONVERSE: False,
+        "mistral-chat": True,
+    }.get(family)
     messages = body.get("messages") if isinstance(body, dict) else None
     if skip_system is not None and isinstance(messages, list):
         for i, m in enumerate(messages):
@@ -400,10 +477,20 @@ def read_jsonl(path: Path, rep: Report, area: str) -> list[dict] | None:
             return None
         rid = record.get("recordId")
         if not isinstance(rid, str) or not RECORD_ID.match(rid) or rid in seen:
-            rep.fail(area, f"{path.relative_to(ROOT)}:{n}", f"recordId {rid!r} is not 11 unique letters/digits")
+            rep.fail(
+                area,
+                f"{path.relative_to(ROOT)}:{n}",
+                f"recordId {rid!r} is not 11 unique letters/digits",
+            )
             return None
-        if set(record) != {"recordId", "modelInput"} or not isinstance(record["modelInput"], dict):
-            rep.fail(area, f"{path.relative_to(ROOT)}:{n}", "a record is exactly {recordId, modelInput:{...}}")
+        if set(record) != {"recordId", "modelInput"} or not isinstance(
+            record["modelInput"], dict
+        ):
+            rep.fail(
+                area,
+                f"{path.relative_to(ROOT)}:{n}",
+                "a record is exactly {recordId, modelInput:{...}}",
+            )
             return None
         seen.add(rid)
         record["_line"] = line
@@ -414,11 +501,29 @@ def read_jsonl(path: Path, rep: Report, area: str) -> list[dict] | None:
     return records
 
 
-def rust_findings(binary: str, schema: Path, path: Path) -> dict[int, list[tuple[str, str]]]:
+def rust_findings(
+    binary: str, schema: Path, path: Path
+) -> dict[int, list[tuple[str, str]]]:
     """Line -> [(code, pointer)] from the real tool, checking bodies with --schema."""
-    run = subprocess.run([binary, "validate", "--format", "json", "--no-progress", "--max-diagnostics", "100000",
-                          "--min-records-per-job", "1", "--schema", str(schema), str(path)],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [
+            binary,
+            "validate",
+            "--format",
+            "json",
+            "--no-progress",
+            "--max-diagnostics",
+            "100000",
+            "--min-records-per-job",
+            "1",
+            "--schema",
+            str(schema),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if run.returncode not in (0, 1):
         raise RuntimeError(run.stderr.strip() or f"exit {run.returncode}")
     out: dict[int, list[tuple[str, str]]] = {}
@@ -427,7 +532,9 @@ def rust_findings(binary: str, schema: Path, path: Path) -> dict[int, list[tuple
     return out
 
 
-def check_families(rep: Report, validators: dict, catalog: dict, rust: str | None) -> None:
+def check_families(
+    rep: Report, validators: dict, catalog: dict, rust: str | None
+) -> None:
     area = "families"
     dirs = {d.name: d for d in sorted((FIXTURES / "families").iterdir()) if d.is_dir()}
     for family in sorted(set(validators) | set(dirs)):
@@ -450,23 +557,31 @@ def check_families(rep: Report, validators: dict, catalog: dict, rust: str | Non
             if got:
                 problems.append(f"valid.jsonl:{n} has findings {got}")
         if [e["line"] for e in expect] != list(range(1, len(invalid) + 1)):
-            problems.append("expect.json needs one entry per invalid.jsonl line, in order")
+            problems.append(
+                "expect.json needs one entry per invalid.jsonl line, in order"
+            )
         for e in expect:
             if not 1 <= e["line"] <= len(invalid):
                 continue
-            got = findings(v, invalid[e["line"] - 1]["modelInput"], invalid[e["line"] - 1]["_line"])
+            got = findings(
+                v, invalid[e["line"] - 1]["modelInput"], invalid[e["line"] - 1]["_line"]
+            )
             want = (e["code"], e["pointer"])
             if not got:
                 problems.append(f"invalid.jsonl:{e['line']} has no finding")
             elif got[0] != want:
-                problems.append(f"invalid.jsonl:{e['line']} first finding is {got[0]}, expected {want} (all: {got})")
+                problems.append(
+                    f"invalid.jsonl:{e['line']} first finding is {got[0]}, expected {want} (all: {got})"
+                )
         model_id = (d / "model.txt").read_text(encoding="utf-8").strip()
         _, entry = resolve(catalog, model_id)
         if family == CONVERSE:
             if entry is None:
                 problems.append(f"model.txt id {model_id} is not in the catalog")
         elif entry is None or entry.get("family") != family:
-            problems.append(f"model.txt id {model_id} resolves to {entry and entry.get('family')}")
+            problems.append(
+                f"model.txt id {model_id} resolves to {entry and entry.get('family')}"
+            )
         if rust and not problems:
             schema = SCHEMAS / f"{family}.json"
             try:
@@ -478,23 +593,49 @@ def check_families(rep: Report, validators: dict, catalog: dict, rust: str | Non
                 if ok_lines:
                     problems.append(f"rust flags valid.jsonl: {ok_lines}")
                 # Also as users run it: by model id (embedded schema plus the M007/M008 checks).
-                args = ["--model-id", model_id] + (["--invocation-type", "Converse"] if family == CONVERSE else [])
-                run = subprocess.run([rust, "validate", "--format", "json", "--no-progress", "--min-records-per-job", "1",
-                                      *args, str(d / "valid.jsonl")], capture_output=True, text=True, check=False)
+                args = ["--model-id", model_id] + (
+                    ["--invocation-type", "Converse"] if family == CONVERSE else []
+                )
+                run = subprocess.run(
+                    [
+                        rust,
+                        "validate",
+                        "--format",
+                        "json",
+                        "--no-progress",
+                        "--min-records-per-job",
+                        "1",
+                        *args,
+                        str(d / "valid.jsonl"),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 report = json.loads(run.stdout) if run.stdout.startswith("{") else {}
                 if report.get("family") != family or report.get("diagnostics"):
-                    problems.append(f"rust with {' '.join(args)} on valid.jsonl: family {report.get('family')}, "
-                                    f"{[(x['code'], x['line']) for x in report.get('diagnostics', [])]} "
-                                    "(is the binary built from these schemas?)")
+                    problems.append(
+                        f"rust with {' '.join(args)} on valid.jsonl: family {report.get('family')}, "
+                        f"{[(x['code'], x['line']) for x in report.get('diagnostics', [])]} "
+                        "(is the binary built from these schemas?)"
+                    )
                 for e in expect:
                     first = (bad_lines.get(e["line"]) or [None])[0]
                     if first != (e["code"], e["pointer"]):
-                        problems.append(f"rust: invalid.jsonl:{e['line']} first finding {first}, "
-                                        f"expected {(e['code'], e['pointer'])}")
-                    py = findings(v, invalid[e["line"] - 1]["modelInput"], invalid[e["line"] - 1]["_line"])
+                        problems.append(
+                            f"rust: invalid.jsonl:{e['line']} first finding {first}, "
+                            f"expected {(e['code'], e['pointer'])}"
+                        )
+                    py = findings(
+                        v,
+                        invalid[e["line"] - 1]["modelInput"],
+                        invalid[e["line"] - 1]["_line"],
+                    )
                     if bad_lines.get(e["line"], []) != py:
-                        problems.append(f"rust and python differ on invalid.jsonl:{e['line']}: "
-                                        f"{bad_lines.get(e['line'])} vs {py}")
+                        problems.append(
+                            f"rust and python differ on invalid.jsonl:{e['line']}: "
+                            f"{bad_lines.get(e['line'])} vs {py}"
+                        )
         if problems:
             rep.fail(area, family, "; ".join(problems))
         else:
@@ -517,20 +658,28 @@ def check_rules(rep: Report, validators: dict, catalog: dict, rust: str | None) 
         args, expect = case["args"], case["expect"]
         converse = option(args, "--invocation-type") == "Converse"
         _, entry = resolve(catalog, option(args, "--model-id") or "")
-        family = CONVERSE if (converse and entry is not None) else (entry or {}).get("family")
+        family = (
+            CONVERSE
+            if (converse and entry is not None)
+            else (entry or {}).get("family")
+        )
         problems = []
         want_exit = 0 if code == "M009" else 1
         if expect.get("exit") != want_exit or expect.get("verdict") != "Scheduled":
             problems.append(f"expect exit {want_exit} and verdict Scheduled")
 
-        def all_findings(path: Path) -> list[tuple]:
+        def all_findings(
+            path: Path, entry=entry, family=family, converse=converse
+        ) -> list[tuple]:
             """(line, code, pointer) of every M finding the tool would report on `path`."""
             records = read_jsonl(path, rep, area) or []
             found: list[tuple] = [] if entry is not None else [(None, "M009", None)]
             if family is not None:
                 for n, record in enumerate(records, 1):
                     body = record["modelInput"]
-                    both = findings(validators[family], body) + semantic(family, body, converse)
+                    both = findings(validators[family], body) + semantic(
+                        family, body, converse
+                    )
                     found += [(n, c, p) for c, p in ordered(both, record["_line"])]
             return found
 
@@ -560,8 +709,20 @@ def rust_case(binary: str, d: Path, case: dict) -> list[str]:
     for key in ("fail", "pass"):
         if key not in case:
             continue
-        run = subprocess.run([binary, "validate", "--format", "json", "--no-progress", *case["args"], str(d / case[key])],
-                             capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [
+                binary,
+                "validate",
+                "--format",
+                "json",
+                "--no-progress",
+                *case["args"],
+                str(d / case[key]),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         try:
             report = json.loads(run.stdout)
         except json.JSONDecodeError:
@@ -569,9 +730,19 @@ def rust_case(binary: str, d: Path, case: dict) -> list[str]:
         got = [(x["code"], x["line"], x.get("pointer")) for x in report["diagnostics"]]
         code = d.name
         if key == "fail":
-            want = (code, case["expect"]["line"], case["expect"].get("pointer", got[0][2] if got else None))
-            if got != [want] or run.returncode != case["expect"]["exit"] or report["verdict"]["status"] != "Scheduled":
-                problems.append(f"rust: fail file gives {got}, exit {run.returncode}, {report['verdict']['status']}")
+            want = (
+                code,
+                case["expect"]["line"],
+                case["expect"].get("pointer", got[0][2] if got else None),
+            )
+            if (
+                got != [want]
+                or run.returncode != case["expect"]["exit"]
+                or report["verdict"]["status"] != "Scheduled"
+            ):
+                problems.append(
+                    f"rust: fail file gives {got}, exit {run.returncode}, {report['verdict']['status']}"
+                )
         elif got or run.returncode != 0:
             problems.append(f"rust: pass file gives {got}, exit {run.returncode}")
     return problems
@@ -579,7 +750,11 @@ def rust_case(binary: str, d: Path, case: dict) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rust", metavar="BIN", help="also run the fixtures through this bedrock-batch binary")
+    parser.add_argument(
+        "--rust",
+        metavar="BIN",
+        help="also run the fixtures through this bedrock-batch binary",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print passes too")
     opts = parser.parse_args()
     rep = Report(opts.verbose)
