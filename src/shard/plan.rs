@@ -598,7 +598,7 @@ mod tests {
     fn max_distance(ends: &[u64], caps: &PartCaps, cuts: &[usize]) -> u128 {
         let n = ends.len() - 1;
         let parts = cuts.len() - 1;
-        let total_bytes = u128::from(ends[n]);
+        let total_bytes = u128::from(ends[n] - ends[0]);
         let by_bytes = total_bytes * u128::from(caps.max_records)
             > n as u128 * u128::from(caps.max_bytes.max(1));
         let m = Measure {
