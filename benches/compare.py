@@ -221,6 +221,19 @@ COMMANDS: list[dict] = [
         "baseline": "split -C 100MB",
         "needs": ["bin"],
     },
+    {
+        "name": "bedrock-batch shard --model-id",
+        "group": "shard",
+        "checks": f"the same, also checking every body against the Claude Messages schema (`--model-id {MODEL_ID}`)",
+        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
+                 "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
+                 "--max-records-per-job", "100000000", "--max-job-bytes", "100GB",
+                 "--model-id", MODEL_ID, "{input}"],
+        "count": "json:output.records",
+        "out_suffix": ".jsonl",
+        "baseline": "split -C 100MB",
+        "needs": ["bin"],
+    },
 ]
 
 # Spawned once per round to measure the peak-RSS floor (see reset_peak_rss).
@@ -358,6 +371,7 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
     """Run the command once; return timing, rusage, exit code, output and the record count."""
     tmpdir = None
     if "{tmpdir}" in (cmd.get("shell") or " ".join(cmd.get("argv", []))):
+        os.makedirs(CACHE, exist_ok=True)  # not made yet when --input skips the generator
         tmpdir = tempfile.mkdtemp(prefix="run-", dir=CACHE)
     ctx = dict(ctx, tmpdir=tmpdir or "")
     argv = render(cmd, ctx)

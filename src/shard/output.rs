@@ -50,6 +50,9 @@ pub const PIECE: usize = 128 << 10;
 pub struct Staging {
     dir: Option<TempDir>,
     out: PathBuf,
+    /// Test hook: damage each part between writing and reading it back.
+    #[cfg(test)]
+    corrupt_after_write: bool,
 }
 
 impl Staging {
@@ -75,6 +78,8 @@ impl Staging {
         Ok(Staging {
             dir: Some(dir),
             out: out.to_path_buf(),
+            #[cfg(test)]
+            corrupt_after_write: false,
         })
     }
 
@@ -112,12 +117,20 @@ impl Staging {
             .build()
             .map_err(|e| ShardError::write(self.path(), std::io::Error::other(e)))?;
         let root = self.path().to_path_buf();
+        #[cfg(test)]
+        let corrupt = self.corrupt_after_write;
         let written: Vec<ManifestFile> = pool.install(|| {
             tasks
                 .par_iter()
                 .map(|(_, rel, range)| {
                     let path = under(&root, rel);
                     let meant = write_part(&path, range.clone(), index, data, progress, cancel)?;
+                    #[cfg(test)]
+                    if corrupt {
+                        let mut bytes = fs::read(&path).expect("just written");
+                        bytes[0] ^= 1;
+                        fs::write(&path, bytes).expect("test file");
+                    }
                     let found = read_back(&path)?;
                     if found.bytes != meant.bytes {
                         return Err(mismatch(&path, "bytes", meant.bytes, found.bytes));
@@ -477,4 +490,144 @@ fn read_back(path: &Path) -> Result<Found, ShardError> {
         xxh3: xxh.digest128(),
         sha256,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shard::plan::JobPlan;
+    use crate::shard::Segment;
+    use crate::validate::NoProgress;
+
+    /// Two records `{}` and `[]`, in one job of one file.
+    fn fixture() -> (ShardPlan, RecordIndex, Vec<u8>) {
+        let data = b"{}\n[]\n".to_vec();
+        let index = RecordIndex {
+            ends: vec![0, 3, 6],
+            offsets: vec![0, 3],
+            segments: vec![Segment { first: 0, file: 0 }],
+        };
+        let plan = ShardPlan {
+            jobs: vec![JobPlan {
+                records: 0..2,
+                files: vec![0..2],
+            }],
+        };
+        (plan, index, data)
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_part_that_does_not_read_back_as_written_leaves_nothing() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let (plan, index, data) = fixture();
+        let source = [Source {
+            bytes: &data,
+            map: None,
+        }];
+        let mut staging = Staging::prepare(&out, false, &[]).unwrap();
+        staging.corrupt_after_write = true;
+        let e = staging
+            .write_parts(
+                &plan,
+                &index,
+                &source,
+                1,
+                &NoProgress,
+                &AtomicBool::new(false),
+            )
+            .unwrap_err();
+        assert!(matches!(e, ShardError::Verify { .. }), "{e}");
+        assert!(
+            e.to_string().contains("did not read back as written"),
+            "{e}"
+        );
+        drop(staging);
+        assert!(
+            entries(parent.path()).is_empty(),
+            "{:?}",
+            entries(parent.path())
+        );
+    }
+
+    #[test]
+    fn a_clean_write_commits_and_a_filled_out_is_not_replaced_without_force() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let (plan, index, data) = fixture();
+        let source = [Source {
+            bytes: &data,
+            map: None,
+        }];
+        let mut staging = Staging::prepare(&out, false, &[]).unwrap();
+        let jobs = staging
+            .write_parts(
+                &plan,
+                &index,
+                &source,
+                1,
+                &NoProgress,
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        assert_eq!(jobs[0].files[0].records, 2);
+        assert_eq!(jobs[0].files[0].bytes, 6);
+        // Someone fills the output folder while we work: the commit refuses and cleans up.
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("theirs.txt"), "x").unwrap();
+        let e = staging.commit(false).unwrap_err();
+        assert!(matches!(e, ShardError::OutNotEmpty(_)), "{e}");
+        assert_eq!(entries(parent.path()), vec!["out"]);
+        assert_eq!(entries(&out), vec!["theirs.txt"]);
+        // With --force it is replaced, and nothing is left beside it.
+        let mut staging = Staging::prepare(&out, true, &[]).unwrap();
+        staging
+            .write_parts(
+                &plan,
+                &index,
+                &source,
+                1,
+                &NoProgress,
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        staging.commit(true).unwrap();
+        assert_eq!(entries(parent.path()), vec!["out"]);
+        assert_eq!(entries(&out), vec!["job-001"]);
+        assert_eq!(fs::read(out.join("job-001/part-0001.jsonl")).unwrap(), data);
+    }
+
+    #[test]
+    fn a_cancel_stops_the_copy() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let (plan, index, data) = fixture();
+        let source = [Source {
+            bytes: &data,
+            map: None,
+        }];
+        let mut staging = Staging::prepare(&out, false, &[]).unwrap();
+        let e = staging
+            .write_parts(
+                &plan,
+                &index,
+                &source,
+                1,
+                &NoProgress,
+                &AtomicBool::new(true),
+            )
+            .unwrap_err();
+        assert!(matches!(e, ShardError::Interrupted));
+        drop(staging);
+        assert!(entries(parent.path()).is_empty());
+    }
 }
