@@ -510,7 +510,7 @@ mod tests {
         let plan = ShardPlan {
             jobs: vec![JobPlan {
                 records: 0..2,
-                files: vec![0..2],
+                files: std::iter::once(0..2).collect(),
             }],
         };
         (plan, index, data)
