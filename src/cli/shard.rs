@@ -370,7 +370,9 @@ fn write_text_summary(
     }
     if l.invalid_records > 0 {
         let what = match l.on_invalid {
-            OnInvalid::Quarantine => format!("quarantined in {out_name}/rejected.jsonl"),
+            OnInvalid::Quarantine => {
+                format!("quarantined in {}", inside(out_name, "rejected.jsonl"))
+            }
             _ => "skipped".to_string(),
         };
         dropped.push(format!(
@@ -389,8 +391,14 @@ fn write_text_summary(
         };
         writeln!(
             out,
-            "Requests: {out_name}/{span} (aws bedrock create-model-invocation-job --cli-input-json file://...)"
+            "Requests: {} (aws bedrock create-model-invocation-job --cli-input-json file://...)",
+            inside(out_name, &span)
         )?;
     }
     Ok(())
+}
+
+/// `rel` inside the output folder as the user named it (`shards/` or `shards`).
+fn inside(out_name: &str, rel: &str) -> String {
+    format!("{}/{rel}", out_name.trim_end_matches('/'))
 }
