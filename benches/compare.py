@@ -67,7 +67,10 @@ with open(sys.argv[1], "rb") as f:
     for lineno, line in enumerate(f, 1):
         if not line.strip():
             continue
-        rec = json.loads(line)
+        try:
+            rec = json.loads(line)
+        except ValueError as e:
+            sys.exit(f"line {lineno}: {e}")
         if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
             sys.exit(f"line {lineno}: not an object with a modelInput object")
         rid = rec.get("recordId")
@@ -91,7 +94,10 @@ with open(sys.argv[2], "rb") as f:
     for lineno, line in enumerate(f, 1):
         if not line.strip():
             continue
-        rec = json.loads(line)
+        try:
+            rec = json.loads(line)
+        except ValueError as e:
+            sys.exit(f"line {lineno}: {e}")
         if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
             sys.exit(f"line {lineno}: not an object with a modelInput object")
         n += 1
@@ -236,7 +242,7 @@ COMMANDS: list[dict] = [
     },
 ]
 
-# Spawned once per round to measure the peak-RSS floor (see reset_peak_rss).
+# Spawned once per round to measure the peak-RSS floor (see TRAMPOLINE).
 FLOOR = {"name": "spawn floor", "argv": ["true"], "count": "first_int"}
 
 # stderr phrases (clap's) meaning "this binary does not have that subcommand or flag yet".
@@ -269,8 +275,7 @@ def ensure_input(seed: int, size: int) -> tuple[str, float | None]:
         return path, None
     log(f"generating {rel(path)} (seed {seed}, {size:,} bytes) ...")
     t = time.perf_counter()
-    # In a child process, so this process stays small: its resident size is the floor of every
-    # peak-RSS figure (see reset_peak_rss).
+    # In a child process, so this one does not keep the generator's memory for the whole run.
     subprocess.run([sys.executable, gen_claude.__file__, "--seed", str(seed), "--size", str(size),
                     "--out", path], check=True)
     dt = time.perf_counter() - t
@@ -278,9 +283,15 @@ def ensure_input(seed: int, size: int) -> tuple[str, float | None]:
 
 
 def ensure_prefix(path: str, mb: int) -> str:
-    """The first `mb` MB (10^6 bytes) of `path`, cut after the last complete line; cached."""
-    base, _ = os.path.splitext(path)
-    out = f"{base}.first{mb}MB.jsonl"
+    """The first `mb` MB (10^6 bytes) of `path`, cut after the last complete line.
+
+    Cached under target/bench/ (never next to a user's --input file), named after the input.
+    """
+    os.makedirs(CACHE, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if os.path.dirname(os.path.abspath(path)) != CACHE:
+        stem += "-" + hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:8]
+    out = os.path.join(CACHE, f"{stem}.first{mb}MB.jsonl")
     if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(path):
         return out
     with open(path, "rb") as f:
@@ -472,7 +483,9 @@ def extract_count(cmd: dict, run: dict) -> tuple[int | None, dict]:
 def failure_reason(cmd: dict, run: dict) -> tuple[str, str]:
     """('skipped' | 'failed', reason) for a run whose exit code is not acceptable."""
     stderr = run["stderr"].strip()
-    first = next((line.strip() for line in stderr.splitlines() if line.strip()), "")
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    # A Python traceback says what went wrong on its last line.
+    first = (lines[-1] if lines[0].startswith("Traceback") else lines[0]) if lines else ""
     if run.get("timed_out"):
         return "failed", "timed out"
     if "bin" in cmd.get("needs", []) and any(p in stderr for p in UNSUPPORTED):
@@ -795,8 +808,9 @@ def main(argv: list[str] | None = None) -> int:
                 prefix = ensure_prefix(input_path, cmd["prefix_mb"])
                 n, size = count_lines(prefix)
                 ctx["input"] = prefix
-                row.update(records_expected=n, bytes=size,
-                           measured_on={"mb": cmd["prefix_mb"], "bytes": size, "records": n})
+                row.update(records_expected=n, bytes=size)
+                if size < input_bytes:  # else the prefix is the whole input
+                    row["measured_on"] = {"mb": cmd["prefix_mb"], "bytes": size, "records": n}
         except Skip as e:
             row.update(status="skipped", reason=str(e))
         row["command"] = display(cmd, ctx)
