@@ -227,6 +227,19 @@ COMMANDS: list[dict] = [
         "baseline": "split -C 100MB",
         "needs": ["bin"],
     },
+    {
+        "name": "bedrock-batch shard --model-id",
+        "group": "shard",
+        "checks": f"the same, also checking every body against the Claude Messages schema (`--model-id {MODEL_ID}`)",
+        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
+                 "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
+                 "--max-records-per-job", "100000000", "--max-job-bytes", "100GB",
+                 "--model-id", MODEL_ID, "{input}"],
+        "count": "json:output.records",
+        "out_suffix": ".jsonl",
+        "baseline": "split -C 100MB",
+        "needs": ["bin"],
+    },
 ]
 
 # Spawned once per round to measure the peak-RSS floor (see TRAMPOLINE).

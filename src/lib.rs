@@ -25,6 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod schema;
+pub mod shard;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -333,6 +333,15 @@ impl RuleSelection {
         Ok(RuleSelection { enabled })
     }
 
+    /// This selection with `codes` turned off (for commands whose output fixes what those
+    /// rules find, e.g. `shard` and the quota rules).
+    pub fn without(mut self, codes: &[RuleCode]) -> Self {
+        for &code in codes {
+            self.enabled[code as usize] = false;
+        }
+        self
+    }
+
     /// Whether findings of `code` are reported.
     #[inline]
     pub fn is_enabled(&self, code: RuleCode) -> bool {

@@ -10,6 +10,7 @@ mod output;
 mod progress;
 mod rules;
 mod schema;
+mod shard;
 mod validate;
 
 use std::process::ExitCode;
@@ -34,6 +35,9 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Print the JSON Schema used for a body family.
     Schema(schema::SchemaArgs),
+    /// Cut input into jobs and files that fit the quotas (writes DIR/manifest.json,
+    /// DIR/job-001/part-0001.jsonl, ...).
+    Shard(Box<shard::ShardArgs>),
     /// Check a create-model-invocation-job request and its data offline, and answer as
     /// get-model-invocation-job would.
     #[command(subcommand)]
@@ -72,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Job(cmd) => job::run(cmd),
+        Command::Shard(args) => shard::run(*args),
         Command::Fix(args) => fix::run(*args),
     }
 }

@@ -14,26 +14,32 @@ const MIN_BYTES: u64 = 32 << 20;
 /// A [`Progress`] drawn with indicatif, or nothing.
 pub struct Bar {
     bar: Option<ProgressBar>,
+    verb: &'static str,
 }
 
 impl Bar {
     /// A bar if `wanted` and someone can see it.
     pub fn new(wanted: bool) -> Bar {
+        Bar::with_verb(wanted, "checking")
+    }
+
+    /// A bar that says `verb` (`checking`, `writing`) for what it measures.
+    pub fn with_verb(wanted: bool, verb: &'static str) -> Bar {
         let visible = wanted
             && std::io::stderr().is_terminal()
             && std::env::var_os("CI").is_none_or(|v| v.is_empty());
         let bar = visible.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} checking {binary_bytes}/{binary_total_bytes} [{bar:30}] {binary_bytes_per_sec} {eta}",
-                )
+                ProgressStyle::with_template(&format!(
+                    "{{spinner}} {verb} {{binary_bytes}}/{{binary_total_bytes}} [{{bar:30}}] {{binary_bytes_per_sec}} {{eta}}"
+                ))
                 .expect("valid template")
                 .progress_chars("=> "),
             );
             bar
         });
-        Bar { bar }
+        Bar { bar, verb }
     }
 }
 
@@ -45,9 +51,10 @@ impl Progress for Bar {
                 Some(t) => bar.set_length(t),
                 None => {
                     bar.set_style(
-                        ProgressStyle::with_template(
-                            "{spinner} checking {binary_bytes} {binary_bytes_per_sec}",
-                        )
+                        ProgressStyle::with_template(&format!(
+                            "{{spinner}} {} {{binary_bytes}} {{binary_bytes_per_sec}}",
+                            self.verb
+                        ))
                         .expect("valid template"),
                     );
                 }
