@@ -23,6 +23,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod schema;
+pub mod schema_simd;
 pub mod validate;
 
 pub use error::{Error, Result};
