@@ -16,10 +16,10 @@
 //! - objects of more than 32 members are hash maps in simd-json and iterate in hash order;
 //!   member order (which orders errors) is recovered from the keys' positions in the buffer.
 //!
-//! Integers past `u64`/`i64` are floats to both, through simd-json's `big-int-as-float` feature.
-//! The parsers still disagree on whether some text is JSON at all: simd-json nests up to 1024
-//! levels where `serde_json` stops at 128. There is nothing to compare then; bodies here are
-//! already known to be JSON objects.
+//! The parsers also accept the same texts: integers past `u64`/`i64` are floats to both (through
+//! simd-json's `big-int-as-float` feature), and [`BodyParser`] stops nesting at [`MAX_DEPTH`],
+//! where `serde_json` stops, instead of simd-json's 1024. Both reject `1e400`, lone surrogate
+//! escapes, raw control characters and bad UTF-8; only the error messages differ.
 //!
 //! ```
 //! use bedrock_batch::schema_simd::{BodyParser, SimdJson};
@@ -298,7 +298,9 @@ fn to_serde(value: &BorrowedValue<'_>) -> Value {
 }
 
 /// Members of an object in document order.
-pub enum SimdMembers<'a> {
+pub struct SimdMembers<'a>(MembersInner<'a>);
+
+enum MembersInner<'a> {
     /// A vector-backed object: stored in document order.
     Stored(<&'a DomObject<'a> as IntoIterator>::IntoIter),
     /// A hash-backed object, put back into document order.
@@ -309,20 +311,20 @@ impl<'a> Iterator for SimdMembers<'a> {
     type Item = (&'a str, SimdNode<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            SimdMembers::Stored(members) => members
+        match &mut self.0 {
+            MembersInner::Stored(members) => members
                 .next()
                 .map(|(name, value)| (&**name, SimdNode(value))),
-            SimdMembers::Sorted(members) => {
+            MembersInner::Sorted(members) => {
                 members.next().map(|(name, value)| (name, SimdNode(value)))
             }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            SimdMembers::Stored(members) => members.size_hint(),
-            SimdMembers::Sorted(members) => members.size_hint(),
+        match &self.0 {
+            MembersInner::Stored(members) => members.size_hint(),
+            MembersInner::Sorted(members) => members.size_hint(),
         }
     }
 }
@@ -342,7 +344,7 @@ impl<'a> Object<'a, SimdJson> for SimdObject<'a> {
 
     fn members(&self) -> SimdMembers<'a> {
         if self.0.is_vec() {
-            return SimdMembers::Stored(self.0.iter());
+            return SimdMembers(MembersInner::Stored(self.0.iter()));
         }
         // simd-json unescapes every string in place, so keys sit in the buffer in document
         // order; a hash map keeps the first key of a repeated name, as `serde_json` keeps the
@@ -353,7 +355,7 @@ impl<'a> Object<'a, SimdJson> for SimdObject<'a> {
             .map(|(name, value)| (&**name, value))
             .collect();
         members.sort_unstable_by_key(|(name, _)| name.as_ptr());
-        SimdMembers::Sorted(members.into_iter())
+        SimdMembers(MembersInner::Sorted(members.into_iter()))
     }
 }
 
