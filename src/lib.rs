@@ -26,6 +26,7 @@ pub mod rules;
 pub mod scan;
 pub mod schema;
 pub mod shard;
+pub mod schema_simd;
 pub mod validate;
 
 pub use error::{Error, Result};
