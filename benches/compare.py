@@ -777,6 +777,7 @@ def main(argv: list[str] | None = None) -> int:
         BIN = os.path.abspath(args.bin)
     build_info = build(args.no_build or bool(args.bin))
     have_bin = os.access(BIN, os.X_OK)
+    tools = tool_versions(have_bin)  # now: the tree may change while the rows run
 
     if args.input:
         input_path, gen_s = os.path.abspath(args.input), None
@@ -874,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": started.isoformat(timespec="seconds"),
         "duration_s": round((_dt.datetime.now(_dt.timezone.utc) - started).total_seconds(), 1),
         "machine": m,
-        "tools": tool_versions(have_bin),
+        "tools": tools,
         "build": build_info,
         "input": {
             "path": rel(input_path),
