@@ -19,10 +19,16 @@ use crate::error::{Error, Result};
 use crate::models::Resolution;
 use crate::rules::RuleCode;
 use crate::scan::{BodyCheck, BodyFinding};
+use crate::schema_simd::{BodyParser, SimdJson};
 use crate::validate::ValidateOptions;
 use crate::InvocationType;
 
 include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
+
+thread_local! {
+    /// One reusable simd-json parser per worker thread.
+    static PARSER: std::cell::RefCell<BodyParser> = std::cell::RefCell::new(BodyParser::new());
+}
 
 /// The family every Converse-type job is checked with, whatever the model.
 pub const CONVERSE_FAMILY: &str = "converse";
@@ -142,6 +148,9 @@ fn first_turn_rule(family: &str) -> Option<bool> {
 
 /// A compiled schema plus the semantic checks a schema cannot express well.
 pub struct SchemaCheck {
+    /// For the fast path: validates simd-json's borrowed DOM without building a `Value`.
+    fast: Validator<SimdJson>,
+    /// For failing bodies only: detailed errors over a `serde_json::Value`.
     validator: Validator,
     first_turn: Option<bool>,
     converse: bool,
@@ -162,11 +171,40 @@ impl SchemaCheck {
                 path: origin,
                 message: e.to_string(),
             })?;
+        let fast = jsonschema::options_for::<SimdJson>()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(schema)
+            .map_err(|e| Error::Schema {
+                path: "schema".into(),
+                message: e.to_string(),
+            })?;
         Ok(SchemaCheck {
+            fast,
             validator,
             first_turn: family.and_then(first_turn_rule),
             converse,
         })
+    }
+
+    /// Whether the semantic rules pass, on the borrowed DOM (the fast path).
+    fn semantic_ok(&self, body: &simd_json::BorrowedValue<'_>) -> bool {
+        use simd_json::prelude::*;
+        if self.converse && body.get("toolConfig").is_some() {
+            return false;
+        }
+        if let Some(skip_system) = self.first_turn {
+            if let Some(messages) = body.get("messages").and_then(|m| m.as_array()) {
+                let first = messages.iter().find(|m| {
+                    !(skip_system && m.get("role").and_then(|r| r.as_str()) == Some("system"))
+                });
+                if let Some(m) = first {
+                    if m.get("role").and_then(|r| r.as_str()).is_some_and(|r| r != "user") {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
     }
 
     fn semantic(&self, body: &Value, out: &mut Vec<BodyFinding>) {
@@ -202,6 +240,17 @@ impl SchemaCheck {
 
 impl BodyCheck for SchemaCheck {
     fn check(&self, body: &[u8], out: &mut Vec<BodyFinding>) {
+        // Most bodies are valid: parse them with simd-json into a reused buffer and validate
+        // the borrowed DOM; only a body that fails (or that a semantic rule flags) is decoded
+        // again into a `Value` to build detailed findings.
+        let clean = PARSER.with(|p| {
+            p.borrow_mut()
+                .parse(body, |node| self.fast.is_valid(node) && self.semantic_ok(node.value()))
+                .unwrap_or(false)
+        });
+        if clean {
+            return;
+        }
         let Ok(value) = serde_json::from_slice::<Value>(body) else {
             // The scanner accepted the body, so only something serde_json refuses and RFC 8259
             // allows (a lone surrogate escape) lands here; the schema cannot be applied.
