@@ -25,8 +25,8 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod schema;
-pub mod shard;
 pub mod schema_simd;
+pub mod shard;
 pub mod validate;
 
 pub use error::{Error, Result};

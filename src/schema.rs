@@ -198,7 +198,10 @@ impl SchemaCheck {
                     !(skip_system && m.get("role").and_then(|r| r.as_str()) == Some("system"))
                 });
                 if let Some(m) = first {
-                    if m.get("role").and_then(|r| r.as_str()).is_some_and(|r| r != "user") {
+                    if m.get("role")
+                        .and_then(|r| r.as_str())
+                        .is_some_and(|r| r != "user")
+                    {
                         return false;
                     }
                 }
@@ -245,7 +248,9 @@ impl BodyCheck for SchemaCheck {
         // again into a `Value` to build detailed findings.
         let clean = PARSER.with(|p| {
             p.borrow_mut()
-                .parse(body, |node| self.fast.is_valid(node) && self.semantic_ok(node.value()))
+                .parse(body, |node| {
+                    self.fast.is_valid(node) && self.semantic_ok(node.value())
+                })
                 .unwrap_or(false)
         });
         if clean {
