@@ -796,12 +796,21 @@ pub fn chunk_end(data: &[u8], start: usize, size: usize) -> usize {
     }
 }
 
+/// The longest line a stream may hold: a line is buffered whole, so without a bound a
+/// stream without line ends (a symlink to `/dev/zero`, a file with `\r`-only line ends) would
+/// take all memory. No record comes near it (`modelInput` is limited to 25 MB); mapped files
+/// need no such bound and report such a line as they find it.
+pub const MAX_STREAM_LINE_BYTES: usize = 64 << 20;
+
 /// Reads newline-aligned chunks from a stream: each chunk ends with `\n` except the last.
 pub struct StreamChunker<R> {
     reader: R,
     size: usize,
+    max_line: usize,
     carry: Vec<u8>,
     eof: bool,
+    /// Bytes handed out so far.
+    consumed: u64,
 }
 
 impl<R: Read> StreamChunker<R> {
@@ -810,16 +819,42 @@ impl<R: Read> StreamChunker<R> {
         StreamChunker {
             reader,
             size: size.max(1),
+            max_line: MAX_STREAM_LINE_BYTES,
             carry: Vec::new(),
             eof: false,
+            consumed: 0,
         }
     }
 
-    /// The next chunk, or `None` at the end of the stream.
+    /// Lowers or raises the longest line accepted (see [`MAX_STREAM_LINE_BYTES`]).
+    pub fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line.max(1);
+        self
+    }
+
+    fn too_long(&self, line_start: usize) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the line starting at byte {} is longer than {} bytes, which no record can be (is this JSONL, with \\n line ends?); files on disk are checked whatever their line lengths unless --no-mmap is given",
+                group_digits(self.consumed + line_start as u64),
+                group_digits(self.max_line as u64)
+            ),
+        )
+    }
+
+    /// The next chunk, or `None` at the end of the stream. A line longer than the limit is
+    /// an error of kind [`std::io::ErrorKind::InvalidData`].
     pub fn next_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         let mut buf = std::mem::take(&mut self.carry);
+        // The carry is what followed the last line end, so it holds none.
+        let mut line_start = 0;
         loop {
+            if buf.len() - line_start > self.max_line {
+                return Err(self.too_long(line_start));
+            }
             if self.eof {
+                self.consumed += buf.len() as u64;
                 return Ok(if buf.is_empty() { None } else { Some(buf) });
             }
             // Read until the buffer holds at least `size` bytes, then cut after the last
@@ -839,12 +874,14 @@ impl<R: Read> StreamChunker<R> {
                 self.eof = true;
                 continue;
             }
-            if buf.len() >= self.size {
-                if let Some(i) = memchr::memrchr(b'\n', &buf[old..]).map(|i| old + i) {
-                    self.carry = buf[i + 1..].to_vec();
-                    buf.truncate(i + 1);
-                    return Ok(Some(buf));
-                }
+            if let Some(i) = memchr::memrchr(b'\n', &buf[old..]) {
+                line_start = old + i + 1;
+            }
+            if buf.len() >= self.size && line_start > 0 {
+                self.carry = buf[line_start..].to_vec();
+                buf.truncate(line_start);
+                self.consumed += buf.len() as u64;
+                return Ok(Some(buf));
             }
         }
     }
@@ -876,6 +913,28 @@ mod tests {
             }
             assert_eq!(all, data);
         }
+    }
+
+    #[test]
+    fn an_endless_line_is_an_error_not_a_buffer() {
+        let endless = std::io::repeat(b'x');
+        let mut ch = StreamChunker::new(endless, 1000).with_max_line(1 << 20);
+        let e = ch.next_chunk().unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("starting at byte 0"), "{e}");
+        // Lines up to the limit are fine, and the error names where the long one starts.
+        let data = [b"short\n".repeat(10), vec![b'y'; 5000]].concat();
+        let mut ch = StreamChunker::new(&data[..], 16).with_max_line(4000);
+        let mut got = 0;
+        let e = loop {
+            match ch.next_chunk() {
+                Ok(Some(c)) => got += c.len(),
+                Ok(None) => panic!("the long line was accepted"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(got, 60);
+        assert!(e.to_string().contains("starting at byte 60"), "{e}");
     }
 
     #[test]
