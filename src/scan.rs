@@ -861,15 +861,10 @@ impl<R: Read> StreamChunker<R> {
             // newline; a line longer than `size` keeps the buffer growing until it ends.
             let want = self.size.saturating_sub(buf.len()).max(64 * 1024);
             let old = buf.len();
-            buf.resize(old + want, 0);
-            let n = loop {
-                match self.reader.read(&mut buf[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-            buf.truncate(old + n);
+            // Into spare capacity: zero-filling a chunk-sized buffer for every read cost
+            // more than the check itself for a folder of small files.
+            buf.reserve(want);
+            let n = (&mut self.reader).take(want as u64).read_to_end(&mut buf)?;
             if n == 0 {
                 self.eof = true;
                 continue;
