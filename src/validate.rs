@@ -5,7 +5,7 @@
 //! ([`crate::scan`]) → ordered merge (line numbers by prefix sum, job-wide duplicate
 //! `recordId`s) → file-level and job-level checks (quotas, no records) → [`Report`].
 //! Memory is bounded by the window (a few chunks per thread), the kept findings
-//! (`max_diagnostics`) and one hash entry per distinct `recordId`.
+//! (`max_diagnostics`) and one 24-byte hash entry per distinct `recordId`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
