@@ -67,7 +67,10 @@ with open(sys.argv[1], "rb") as f:
     for lineno, line in enumerate(f, 1):
         if not line.strip():
             continue
-        rec = json.loads(line)
+        try:
+            rec = json.loads(line)
+        except ValueError as e:
+            sys.exit(f"line {lineno}: {e}")
         if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
             sys.exit(f"line {lineno}: not an object with a modelInput object")
         rid = rec.get("recordId")
@@ -91,7 +94,10 @@ with open(sys.argv[2], "rb") as f:
     for lineno, line in enumerate(f, 1):
         if not line.strip():
             continue
-        rec = json.loads(line)
+        try:
+            rec = json.loads(line)
+        except ValueError as e:
+            sys.exit(f"line {lineno}: {e}")
         if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
             sys.exit(f"line {lineno}: not an object with a modelInput object")
         n += 1
@@ -111,7 +117,9 @@ print(n, "invalid", bad)
 #             {python} {tmpdir} {schema} are filled in (shell-quoted in `shell`)
 #   count     how to get the record count the tool saw: "first_int" (first integer on stdout),
 #             "json:a.b" (a field of the JSON on stdout), "outdir_lines" (lines written under
-#             {tmpdir}, counted after the timed run)
+#             {tmpdir}, counted after the timed run; for rows with {tmpdir} the lines written
+#             are also kept as `outputs`, and must equal the count)
+#   out_suffix  with {tmpdir}: only files ending so count as output (e.g. not a manifest)
 #   baseline  the row whose MB/s the ratio is computed against
 #   ok_exit   exit codes that count as success (default [0])
 #   needs     preconditions: "bin" (the release binary), "schema" (the Claude JSON Schema),
@@ -210,18 +218,18 @@ COMMANDS: list[dict] = [
     {
         "name": "bedrock-batch shard",
         "group": "shard",
-        "checks": "validates, then writes .jsonl shards of at most 10^8 bytes",
-        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--no-progress", "--max-file-bytes", "100MB",
-                 "--max-records-per-file", "100000000", "--max-records-per-job", "100000000",
-                 "--max-job-bytes", "100GB", "{input}"],
-        "count": "outdir_lines",
+        "checks": "validates, then writes one job folder of .jsonl files of at most 10^8 bytes, balanced",
+        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
+                 "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
+                 "--max-records-per-job", "100000000", "--max-job-bytes", "100GB", "{input}"],
+        "count": "json:output.records",
+        "out_suffix": ".jsonl",
         "baseline": "split -C 100MB",
-        "ok_exit": [0, 1],
         "needs": ["bin"],
     },
 ]
 
-# Spawned once per round to measure the peak-RSS floor (see reset_peak_rss).
+# Spawned once per round to measure the peak-RSS floor (see TRAMPOLINE).
 FLOOR = {"name": "spawn floor", "argv": ["true"], "count": "first_int"}
 
 # stderr phrases (clap's) meaning "this binary does not have that subcommand or flag yet".
@@ -254,8 +262,7 @@ def ensure_input(seed: int, size: int) -> tuple[str, float | None]:
         return path, None
     log(f"generating {rel(path)} (seed {seed}, {size:,} bytes) ...")
     t = time.perf_counter()
-    # In a child process, so this process stays small: its resident size is the floor of every
-    # peak-RSS figure (see reset_peak_rss).
+    # In a child process, so this one does not keep the generator's memory for the whole run.
     subprocess.run([sys.executable, gen_claude.__file__, "--seed", str(seed), "--size", str(size),
                     "--out", path], check=True)
     dt = time.perf_counter() - t
@@ -263,9 +270,15 @@ def ensure_input(seed: int, size: int) -> tuple[str, float | None]:
 
 
 def ensure_prefix(path: str, mb: int) -> str:
-    """The first `mb` MB (10^6 bytes) of `path`, cut after the last complete line; cached."""
-    base, _ = os.path.splitext(path)
-    out = f"{base}.first{mb}MB.jsonl"
+    """The first `mb` MB (10^6 bytes) of `path`, cut after the last complete line.
+
+    Cached under target/bench/ (never next to a user's --input file), named after the input.
+    """
+    os.makedirs(CACHE, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if os.path.dirname(os.path.abspath(path)) != CACHE:
+        stem += "-" + hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:8]
+    out = os.path.join(CACHE, f"{stem}.first{mb}MB.jsonl")
     if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(path):
         return out
     with open(path, "rb") as f:
@@ -356,6 +369,7 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
     """Run the command once; return timing, rusage, exit code, output and the record count."""
     tmpdir = None
     if "{tmpdir}" in (cmd.get("shell") or " ".join(cmd.get("argv", []))):
+        os.makedirs(CACHE, exist_ok=True)  # not made yet when --input skips the generator
         tmpdir = tempfile.mkdtemp(prefix="run-", dir=CACHE)
     ctx = dict(ctx, tmpdir=tmpdir or "")
     argv = render(cmd, ctx)
@@ -399,7 +413,7 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             "stderr": stderr,
         }
         if tmpdir is not None:
-            result["outputs"] = summarise_outputs(tmpdir)
+            result["outputs"] = summarise_outputs(tmpdir, cmd.get("out_suffix", ""))
         return result
     finally:
         if tmpdir is not None:
@@ -408,10 +422,13 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             os.sync()
 
 
-def summarise_outputs(tmpdir: str) -> dict:
+def summarise_outputs(tmpdir: str, suffix: str) -> dict:
+    """Files, lines and bytes written under `tmpdir` (files ending in `suffix` only)."""
     files = lines = total = largest = 0
     for dirpath, _, names in os.walk(tmpdir):
         for name in names:
+            if not name.endswith(suffix):
+                continue
             n, size = count_lines(os.path.join(dirpath, name))
             files += 1
             lines += n
@@ -436,9 +453,11 @@ def extract_count(cmd: dict, run: dict) -> tuple[int | None, dict]:
             count = dig(doc, how[5:])
         except (ValueError, KeyError, TypeError):
             return None, extra
-        summary = doc.get("summary", {})
-        extra["findings"] = summary.get("by_code", {})
-        extra["verdict"] = (doc.get("verdict") or {}).get("status")
+        if "summary" in doc:  # a validate report
+            extra["findings"] = doc["summary"].get("by_code", {})
+            extra["verdict"] = (doc.get("verdict") or {}).get("status")
+        if "outputs" in run:
+            extra["outputs"] = run["outputs"]
     elif how == "outdir_lines":
         outputs = run.get("outputs") or {}
         count = outputs.get("lines")
@@ -451,7 +470,9 @@ def extract_count(cmd: dict, run: dict) -> tuple[int | None, dict]:
 def failure_reason(cmd: dict, run: dict) -> tuple[str, str]:
     """('skipped' | 'failed', reason) for a run whose exit code is not acceptable."""
     stderr = run["stderr"].strip()
-    first = next((line.strip() for line in stderr.splitlines() if line.strip()), "")
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    # A Python traceback says what went wrong on its last line.
+    first = (lines[-1] if lines[0].startswith("Traceback") else lines[0]) if lines else ""
     if run.get("timed_out"):
         return "failed", "timed out"
     if "bin" in cmd.get("needs", []) and any(p in stderr for p in UNSUPPORTED):
@@ -574,10 +595,13 @@ def tool_versions(have_bin: bool) -> dict:
     except PackageNotFoundError:
         js = None
     git = first_line(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+    # Results files are rewritten by every run; they do not make the measured code dirty.
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--",
+                            ".", ":!benches/results"],
                            check=False, capture_output=True, text=True).stdout.strip() != ""
     return {
         "bedrock-batch": first_line([BIN, "--version"]) if have_bin else None,
+        "bedrock-batch_path": rel(BIN),
         "git_commit": git,
         "git_dirty": dirty,
         "jq": first_line(["jq", "--version"]),
@@ -658,6 +682,10 @@ def write_markdown(doc: dict, path: str) -> None:
         if row.get("findings"):
             notes.append(f"`{row['name']}` reported findings on the generated input: "
                          + ", ".join(f"{k}×{n}" for k, n in sorted(row["findings"].items())))
+        out = row.get("outputs")
+        if out and out.get("lines") != row["records"]:
+            notes.append(f"`{row['name']}` reported {fmt_int(row['records'])} records but its output files "
+                         f"hold {fmt_int(out.get('lines'))} lines")
         if row.get("invalid"):
             notes.append(f"`{row['name']}`: {row['invalid']:,} bodies did not match the schema")
     lines.append("")
@@ -767,8 +795,9 @@ def main(argv: list[str] | None = None) -> int:
                 prefix = ensure_prefix(input_path, cmd["prefix_mb"])
                 n, size = count_lines(prefix)
                 ctx["input"] = prefix
-                row.update(records_expected=n, bytes=size,
-                           measured_on={"mb": cmd["prefix_mb"], "bytes": size, "records": n})
+                row.update(records_expected=n, bytes=size)
+                if size < input_bytes:  # else the prefix is the whole input
+                    row["measured_on"] = {"mb": cmd["prefix_mb"], "bytes": size, "records": n}
         except Skip as e:
             row.update(status="skipped", reason=str(e))
         row["command"] = display(cmd, ctx)

@@ -27,12 +27,31 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// An output could not be written.
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A corrected output failed its own re-check, so nothing was replaced.
+    #[error("{0}")]
+    Recheck(String),
 }
 
 impl Error {
     /// An I/O error about `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An error writing `path`.
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
             path: path.into(),
             source,
         }

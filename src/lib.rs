@@ -15,6 +15,7 @@
 
 pub mod diagnostic;
 pub mod error;
+pub mod fix;
 pub mod input;
 pub mod job;
 pub mod json;

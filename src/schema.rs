@@ -133,8 +133,9 @@ fn load_user_schema(path: &Path) -> Result<Value> {
 /// `system` messages are skipped first.
 fn first_turn_rule(family: &str) -> Option<bool> {
     match family {
-        "anthropic-claude-messages" | "amazon-nova-messages-v1" | CONVERSE_FAMILY => Some(false),
-        "mistral-chat" => Some(true),
+        "anthropic-claude-messages" | "amazon-nova-messages-v1" => Some(false),
+        // Converse (newer service models) and Mistral chat accept leading system turns.
+        CONVERSE_FAMILY | "mistral-chat" | "mistral-chat-or-text" => Some(true),
         _ => None,
     }
 }
@@ -505,6 +506,27 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
                 value_text()
             ),
         ),
+        K::Not { schema } => {
+            // The schemas use `not: {required: [a, b]}` for unions that take one member.
+            let names: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let message = if names.len() >= 2 {
+                format!(
+                    "{} sets {} together; exactly one of them is allowed",
+                    field(&at),
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            } else {
+                format!("{}: {}", field(&at), error.masked())
+            };
+            range(out, code, &at, message);
+        }
         _ => {
             let masked = error.masked().to_string();
             range(out, code, &at, format!("{}: {masked}", field(&at)));
@@ -546,7 +568,9 @@ fn hint_missing(name: &str) -> &'static str {
 fn hint_unexpected(name: &str) -> &'static str {
     match name {
         "modelId" | "model_id" => "; the model is chosen by the job (--model-id), not inside modelInput",
-        "textGenerationConfig" => "; that is a Titan key: Nova takes `inferenceConfig`",
+        "textGenerationConfig" => {
+            "; textGenerationConfig belongs to Titan Text bodies (Nova takes `inferenceConfig`)"
+        }
         "parameters" => "; that is the SageMaker shape: Bedrock Llama takes `prompt`, `max_gen_len`, `temperature`, `top_p`",
         "recordId" => "; recordId belongs next to modelInput, not inside it",
         "stream" => "; batch records cannot stream",

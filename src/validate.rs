@@ -411,12 +411,22 @@ impl<'o> JobRun<'o> {
                     }
                     Ok(pieces)
                 };
+                // Fill each chunk's page tables in one call on the worker that reads it,
+                // instead of one page fault per few pages (Linux 5.14+; elsewhere a no-op).
+                let prefetch = |base: u64, len: usize| {
+                    #[cfg(target_os = "linux")]
+                    let _ = map.advise_range(memmap2::Advice::PopulateRead, base as usize, len);
+                    #[cfg(not(target_os = "linux"))]
+                    let _ = (base, len);
+                };
+                self.reserve_ids(data.len() as u64);
                 self.pipeline(
                     index,
                     file,
                     &mut acc,
                     &rules,
                     &place,
+                    &prefetch,
                     next_window,
                     progress,
                     sink,
@@ -454,6 +464,7 @@ impl<'o> JobRun<'o> {
                     &mut acc,
                     &rules,
                     &place,
+                    &|_, _| {},
                     next_window,
                     progress,
                     sink,
@@ -475,6 +486,7 @@ impl<'o> JobRun<'o> {
         acc: &mut FileAcc,
         rules: &LineRules<'_>,
         place: &(dyn Fn(u64, bool, bool) -> ChunkPlace + Sync),
+        prefetch: &(dyn Fn(u64, usize) + Sync),
         mut next_window: impl FnMut() -> Result<Vec<Piece<B>>>,
         progress: &dyn Progress,
         sink: &mut ChunkSink<'_>,
@@ -489,6 +501,7 @@ impl<'o> JobRun<'o> {
                         window
                             .par_iter()
                             .map(|p| {
+                                prefetch(p.base, p.bytes.as_ref().len());
                                 check_chunk(
                                     rules,
                                     &place(p.base, p.is_first, p.is_last),
@@ -629,6 +642,16 @@ impl<'o> JobRun<'o> {
         own.sort_by_key(Diagnostic::sort_key);
         self.collector.extend(own);
         sink(index, chunk, &result)
+    }
+
+    /// Sizes the id map for a file of `bytes` (about 1 KB per record is typical), so it does
+    /// not rehash again and again while it grows.
+    fn reserve_ids(&mut self, bytes: u64) {
+        if self.opts.rules.is_enabled(RuleCode::R006) {
+            let expected = (bytes / 1024).min(1 << 26) as usize;
+            self.first_ids
+                .reserve(expected.saturating_sub(self.first_ids.len()));
+        }
     }
 
     fn path_of(&self, file: u32) -> Arc<str> {

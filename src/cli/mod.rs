@@ -2,6 +2,7 @@
 //! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
 //! could not do its work).
 
+mod fix;
 mod job;
 mod models;
 mod output;
@@ -36,6 +37,9 @@ enum Command {
     /// get-model-invocation-job would.
     #[command(subcommand)]
     Job(job::JobCommand),
+    /// Write a corrected copy: strip BOMs, CRLF, blank lines; optionally add or dedupe
+    /// recordIds and drop unknown keys; reject what cannot be repaired.
+    Fix(Box<fix::FixArgs>),
 }
 
 /// Exit code: the tool could not do its work.
@@ -57,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Job(cmd) => job::run(cmd),
+        Command::Fix(args) => fix::run(*args),
     }
 }
 
