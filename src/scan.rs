@@ -633,7 +633,7 @@ impl ChunkChecker<'_, '_> {
         }
         if listable {
             self.pending.push(p);
-            if self.pending.len() >= 2 * room.max(64) {
+            if self.pending.len() >= room.max(64).saturating_mul(2) {
                 self.trim_pending(room);
             }
         }

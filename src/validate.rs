@@ -648,9 +648,10 @@ impl<'o> JobRun<'o> {
     /// not rehash again and again while it grows.
     fn reserve_ids(&mut self, bytes: u64) {
         if self.opts.rules.is_enabled(RuleCode::R006) {
-            let expected = (bytes / 1024).min(1 << 26) as usize;
-            self.first_ids
-                .reserve(expected.saturating_sub(self.first_ids.len()));
+            let expected = (bytes / 1024).min(1 << 26) as usize / ID_MAP_PARTS;
+            for part in &mut self.first_ids {
+                part.reserve(expected.saturating_sub(part.len()));
+            }
         }
     }
 

@@ -121,6 +121,10 @@ fn empty_files_and_files_of_only_line_ends_get_a_report() {
         "listing stops at --max-diagnostics"
     );
     assert_eq!(count(&r, "F002"), 1);
+    // Listing without limit (the largest value the flag takes) lists every one.
+    let some = write(dir.path(), "some-newlines.jsonl", &b"\n".repeat(5000));
+    let all = report_all_modes(&["--max-diagnostics", &usize::MAX.to_string()], &some);
+    assert_eq!(listed(&all, "L003").len(), 5000);
 
     let crlf = write(
         dir.path(),

@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let chunk_size = 1 + usize::from(*size_seed) * 3;
     let threads = 1 + usize::from(*threads_seed % 3);
-    let max_diagnostics = 1 + usize::from(*diag_seed % 12);
+    // Small limits cut inside lines; the largest lists everything (and must not overflow).
+    let max_diagnostics = match diag_seed {
+        255 => usize::MAX,
+        d => 1 + usize::from(d % 12),
+    };
 
     // The stream chunker hands back exactly the input, cut after line ends.
     let mut chunker = StreamChunker::new(rest, chunk_size);
