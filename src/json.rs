@@ -17,7 +17,7 @@
 //! much faster than checking per string).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// The JSON type of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,8 +70,12 @@ pub struct Member {
 pub struct DuplicateKey {
     /// Offset of the repeated key's opening quote.
     pub offset: usize,
-    /// RFC 6901 pointer to the repeated member, from the record root.
+    /// RFC 6901 pointer to the repeated member, from the record root; empty when
+    /// `pointer_elided` is set.
     pub pointer: String,
+    /// The pointer was longer than the scanner's limit ([`Scanner::with_limits`]) and is left
+    /// out: the finding's position still places it exactly.
+    pub pointer_elided: bool,
     /// The key, decoded.
     pub key: String,
 }
@@ -85,8 +89,11 @@ pub struct Envelope {
     pub model_input: Option<Member>,
     /// Other top-level members, in order, with their decoded keys.
     pub unknown_keys: Vec<(Member, String)>,
-    /// Keys repeated within one object, at any depth, in order.
+    /// Keys repeated within one object, at any depth, in order (at most the scanner's
+    /// detail limit, see [`Scanner::with_limits`]).
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Repeated keys past the detail limit: counted, not listed.
+    pub duplicate_keys_unlisted: u64,
     /// Deepest nesting seen (1 for a flat object).
     pub max_depth: usize,
 }
@@ -116,6 +123,16 @@ pub enum Scanned {
 pub struct Scanner {
     stack: Vec<Frame>,
     keys: Vec<KeyRef>,
+    limits: Option<Limits>,
+}
+
+/// Bounds on what a line's duplicate keys cost. A hostile line can repeat a short key
+/// millions of times deep inside a long chain of objects; listing every repeat with its full
+/// pointer would cost (repeats × depth) time and memory.
+#[derive(Clone, Copy)]
+struct Limits {
+    details: usize,
+    pointer_bytes: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -127,12 +144,14 @@ struct KeyRef {
 
 struct Frame {
     is_object: bool,
-    /// Objects: index in `keys` of this object's first key.
+    /// Index in `keys` of this object's first key; for arrays, the length of `keys` when the
+    /// array opened.
     keys_start: usize,
     /// Arrays: index of the current element.
     index: u64,
-    /// Objects with many keys: hashes of their decoded keys.
-    set: Option<HashSet<u64>>,
+    /// Objects with many keys: hash of a decoded key → index (from `keys_start`) of the first
+    /// key with that hash, so a repeat is confirmed with one comparison.
+    set: Option<HashMap<u64, usize>>,
 }
 
 /// Objects with more keys than this use a hash set for duplicate detection.
@@ -152,9 +171,23 @@ enum TopKey {
 }
 
 impl Scanner {
-    /// A scanner with empty buffers.
+    /// A scanner with empty buffers, listing every duplicate key with its full pointer.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A scanner that lists at most `details` duplicate keys per line (the rest are only
+    /// counted in [`Envelope::duplicate_keys_unlisted`]) and elides pointers longer than
+    /// `pointer_bytes` (see [`DuplicateKey::pointer_elided`]). Used by the line checks, which
+    /// cannot show more findings than their `max_diagnostics` anyway.
+    pub fn with_limits(details: usize, pointer_bytes: usize) -> Self {
+        Scanner {
+            limits: Some(Limits {
+                details,
+                pointer_bytes,
+            }),
+            ..Self::default()
+        }
     }
 
     /// Scans one line (without its line end). `line` must be valid UTF-8 and must not be
@@ -203,7 +236,9 @@ impl Scanner {
                     pos = skip_ws(b, pos + 1);
                     self.stack.push(Frame {
                         is_object: false,
-                        keys_start: 0,
+                        // Arrays own no keys; this marks where the enclosing object's keys
+                        // end, for `pointer_to_current`.
+                        keys_start: self.keys.len(),
                         index: 0,
                         set: None,
                     });
@@ -411,45 +446,72 @@ impl Scanner {
 
     fn check_duplicate(&mut self, b: &[u8], key: KeyRef, quote: usize, env: &mut Envelope) {
         let frame = self.stack.last_mut().expect("inside an object");
-        let siblings = &self.keys[frame.keys_start..];
+        let keys_start = frame.keys_start;
+        let siblings = &self.keys[keys_start..];
         let is_dup = if let Some(set) = frame.set.as_mut() {
-            // A hash hit is confirmed by comparing keys, so a collision cannot invent a
-            // duplicate.
-            !set.insert(key_hash(b, key)) && siblings.iter().any(|k| same_key(b, *k, key))
+            match set.entry(key_hash(b, key)) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(siblings.len());
+                    false
+                }
+                // A hash hit is confirmed by comparing keys, so a collision cannot invent a
+                // duplicate; the first key with the hash is almost always the one repeated,
+                // and only a true 64-bit collision pays for the linear scan.
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    same_key(b, siblings[*o.get()], key)
+                        || siblings.iter().any(|k| same_key(b, *k, key))
+                }
+            }
         } else {
             let dup = siblings.iter().any(|k| same_key(b, *k, key));
             if siblings.len() + 1 > LINEAR_KEYS {
-                let mut set: HashSet<u64> = siblings.iter().map(|k| key_hash(b, *k)).collect();
-                set.insert(key_hash(b, key));
+                let mut set: HashMap<u64, usize> = HashMap::with_capacity(2 * LINEAR_KEYS);
+                for (i, k) in siblings.iter().enumerate() {
+                    set.entry(key_hash(b, *k)).or_insert(i);
+                }
+                set.entry(key_hash(b, key)).or_insert(siblings.len());
                 frame.set = Some(set);
             }
             dup
         };
-        if is_dup {
-            let name = decode_key(b, key).into_owned();
-            let mut pointer = self.pointer_to_current(b);
-            crate::diagnostic::push_pointer_token(&mut pointer, &name);
-            env.duplicate_keys.push(DuplicateKey {
-                offset: quote,
-                pointer,
-                key: name,
-            });
+        if !is_dup {
+            return;
         }
+        let limits = self.limits.unwrap_or(Limits {
+            details: usize::MAX,
+            pointer_bytes: usize::MAX,
+        });
+        if env.duplicate_keys.len() >= limits.details {
+            env.duplicate_keys_unlisted += 1;
+            return;
+        }
+        let name = decode_key(b, key).into_owned();
+        let pointer = self
+            .pointer_to_current(b, limits.pointer_bytes)
+            .and_then(|mut p| {
+                crate::diagnostic::push_pointer_token(&mut p, &name);
+                (p.len() <= limits.pointer_bytes).then_some(p)
+            });
+        env.duplicate_keys.push(DuplicateKey {
+            offset: quote,
+            pointer_elided: pointer.is_none(),
+            pointer: pointer.unwrap_or_default(),
+            key: name,
+        });
     }
 
-    /// The pointer to the innermost open container.
-    fn pointer_to_current(&self, b: &[u8]) -> String {
+    /// The pointer to the innermost open container, or `None` once it grows past `max_bytes`
+    /// (so it costs at most that many frames).
+    fn pointer_to_current(&self, b: &[u8], max_bytes: usize) -> Option<String> {
         let mut p = String::new();
         for (i, frame) in self.stack.iter().enumerate() {
             if i + 1 == self.stack.len() {
                 break;
             }
             if frame.is_object {
-                let next_start = self.stack[i + 1..]
-                    .iter()
-                    .find(|f| f.is_object)
-                    .map_or(self.keys.len(), |f| f.keys_start);
-                // The member being read in this object is its last recorded key.
+                // Every frame records how many keys existed when it opened, so the member
+                // being read in this object is the last key before the next frame's start.
+                let next_start = self.stack[i + 1].keys_start;
                 if let Some(k) = self.keys[frame.keys_start..next_start].last() {
                     crate::diagnostic::push_pointer_token(&mut p, &decode_key(b, *k));
                 }
@@ -457,8 +519,11 @@ impl Scanner {
                 p.push('/');
                 p.push_str(&frame.index.to_string());
             }
+            if p.len() > max_bytes {
+                return None;
+            }
         }
-        p
+        Some(p)
     }
 }
 
@@ -865,59 +930,206 @@ fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
 
 /// The byte offset, in the valid JSON text `json`, of the value an RFC 6901 `pointer` names;
 /// when it does not exist (a missing field), the offset of its deepest existing ancestor.
-/// With repeated keys the last one counts, as most parsers keep the last. Used only to place
-/// findings about bodies, so it favours simplicity over speed.
+/// With repeated keys the last one counts, as most parsers keep the last.
 pub fn locate_pointer(json: &[u8], pointer: &str) -> usize {
-    let mut pos = skip_ws(json, 0);
-    for raw in pointer.split('/').skip(1) {
-        let token = raw.replace("~1", "/").replace("~0", "~");
-        let next = match json.get(pos) {
-            Some(b'{') => member_value(json, pos, &token),
-            Some(b'[') => token
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| element(json, pos, i)),
-            _ => None,
-        };
-        match next {
-            Some(p) => pos = p,
-            None => return pos,
-        }
-    }
-    pos
+    locate_pointers(json, &[pointer])[0]
 }
 
-fn member_value(json: &[u8], open: usize, token: &str) -> Option<usize> {
-    let mut p = skip_ws(json, open + 1);
-    let mut found = None;
-    while json.get(p) == Some(&b'"') {
-        let (end, escaped) = scan_string(json, p).ok()?;
-        let value = skip_ws(json, skip_ws(json, end) + 1);
-        if decode_string_contents(&json[p + 1..end - 1], escaped) == token {
-            found = Some(value);
-        }
-        p = skip_ws(json, skip_value(json, value)?);
-        if json.get(p) != Some(&b',') {
-            break;
-        }
-        p = skip_ws(json, p + 1);
-    }
-    found
+/// [`locate_pointer`] for several pointers in one walk over `json`. Only the members on the
+/// way to a wanted value are looked at and every other value is skipped, so the walk is
+/// linear in the text however many pointers are asked for (a body can have hundreds of
+/// thousands of findings, and one walk per finding would be quadratic).
+pub fn locate_pointers(json: &[u8], pointers: &[&str]) -> Vec<usize> {
+    let mut trie = PointerTrie {
+        nodes: vec![TrieNode::default()],
+    };
+    let paths: Vec<Vec<usize>> = pointers.iter().map(|p| trie.insert(p)).collect();
+    let root = skip_ws(json, 0);
+    trie.walk(json, root);
+    paths
+        .iter()
+        .map(|path| {
+            // Follow the path while each value lies inside its parent's last occurrence: a
+            // later repeat of a parent key that lacks the child hides the earlier child.
+            let mut at = root;
+            let mut range = (root, json.len());
+            for &id in path {
+                match trie.nodes[id].found {
+                    Some((s, e)) if s >= range.0 && e <= range.1 => {
+                        at = s;
+                        range = (s, e);
+                    }
+                    _ => break,
+                }
+            }
+            at
+        })
+        .collect()
 }
 
-fn element(json: &[u8], open: usize, index: usize) -> Option<usize> {
-    let mut p = skip_ws(json, open + 1);
-    if json.get(p) == Some(&b']') {
-        return None;
+/// The wanted pointers as a tree of decoded tokens; node 0 is the root value.
+struct PointerTrie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Default)]
+struct TrieNode {
+    children: HashMap<String, usize>,
+    /// Start and end of the value's last occurrence.
+    found: Option<(usize, usize)>,
+}
+
+/// An open container on the way to wanted values.
+struct OpenValue {
+    node: usize,
+    start: usize,
+    is_object: bool,
+    index: usize,
+}
+
+impl PointerTrie {
+    /// Adds `pointer`; returns the nodes along it, root first.
+    fn insert(&mut self, pointer: &str) -> Vec<usize> {
+        let mut path = vec![0];
+        let mut node = 0;
+        for raw in pointer.split('/').skip(1) {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            node = match self.nodes[node].children.get(&token) {
+                Some(&n) => n,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(TrieNode::default());
+                    self.nodes[node].children.insert(token, n);
+                    n
+                }
+            };
+            path.push(node);
+        }
+        path
     }
-    for _ in 0..index {
-        p = skip_ws(json, skip_value(json, p)?);
-        if json.get(p) != Some(&b',') {
+
+    /// Records where every wanted value occurs. Iterative, so deep input cannot overflow the
+    /// stack; stops quietly on text that is not valid JSON.
+    fn walk(&mut self, json: &[u8], root: usize) {
+        let mut stack: Vec<OpenValue> = Vec::new();
+        let mut pos = root;
+        // The trie node of the value at `pos`, when it is wanted.
+        let mut node = Some(0);
+        loop {
+            // A value starts at `pos`.
+            let opens = json.get(pos).copied().filter(|c| matches!(c, b'{' | b'['));
+            match (node, opens) {
+                (Some(n), Some(open)) if !self.nodes[n].children.is_empty() => {
+                    let is_object = open == b'{';
+                    stack.push(OpenValue {
+                        node: n,
+                        start: pos,
+                        is_object,
+                        index: 0,
+                    });
+                    let first = skip_ws(json, pos + 1);
+                    if json.get(first) == Some(if is_object { &b'}' } else { &b']' }) {
+                        pos = first;
+                    } else {
+                        match self.enter(json, first, stack.last().expect("just pushed")) {
+                            Some((p, child)) => {
+                                pos = p;
+                                node = child;
+                                continue;
+                            }
+                            None => return,
+                        }
+                    }
+                }
+                _ => {
+                    let Some(end) = skip_value(json, pos) else {
+                        return;
+                    };
+                    if let Some(n) = node {
+                        self.nodes[n].found = Some((pos, end));
+                    }
+                    pos = end;
+                }
+            }
+            // A value ended at `pos` (or a container is about to close there).
+            loop {
+                let Some(top) = stack.last_mut() else {
+                    return;
+                };
+                let p = skip_ws(json, pos);
+                match json.get(p) {
+                    Some(b',') => {
+                        top.index += 1;
+                        let next = skip_ws(json, p + 1);
+                        match self.enter(json, next, stack.last().expect("non-empty")) {
+                            Some((v, child)) => {
+                                pos = v;
+                                node = child;
+                                break;
+                            }
+                            None => return,
+                        }
+                    }
+                    Some(b'}' | b']') => {
+                        let done = stack.pop().expect("non-empty");
+                        self.nodes[done.node].found = Some((done.start, p + 1));
+                        pos = p + 1;
+                    }
+                    _ => return,
+                }
+            }
+        }
+    }
+
+    /// The member or element starting at `pos` inside `parent`: where its value starts and
+    /// its trie node, if wanted.
+    fn enter(&self, json: &[u8], pos: usize, parent: &OpenValue) -> Option<(usize, Option<usize>)> {
+        let children = &self.nodes[parent.node].children;
+        if !parent.is_object {
+            return Some((pos, children.get(&parent.index.to_string()).copied()));
+        }
+        if json.get(pos) != Some(&b'"') {
             return None;
         }
-        p = skip_ws(json, p + 1);
+        let (end, escaped) = scan_string(json, pos).ok()?;
+        let key = decode_string_contents(&json[pos + 1..end - 1], escaped);
+        let colon = skip_ws(json, end);
+        if json.get(colon) != Some(&b':') {
+            return None;
+        }
+        Some((
+            skip_ws(json, colon + 1),
+            children.get(key.as_ref()).copied(),
+        ))
     }
-    Some(p)
+}
+
+/// Whether the valid JSON text `json` holds more than `limit` values, counted without
+/// building it: as one more than its commas outside strings, which misses only the first
+/// value of each container.
+pub fn more_values_than(json: &[u8], limit: usize) -> bool {
+    let mut values = 1usize;
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'"' => match scan_string(json, i) {
+                Ok((end, _)) => {
+                    i = end;
+                    continue;
+                }
+                Err(_) => return false,
+            },
+            b',' => {
+                values += 1;
+                if values > limit {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The end of the (valid) value starting at `pos`.

@@ -21,11 +21,71 @@ pub const MAX_MODEL_INPUT_BYTES: usize = 25_000_000;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Pointers of duplicate keys longer than this are left out of findings (the position still
+/// places them): a pointer thousands of levels deep helps nobody, and a hostile line could
+/// otherwise make every listed finding carry megabytes.
+pub const MAX_POINTER_BYTES: usize = 4096;
+
 /// Something that checks a `modelInput` body against the model's schema (see
 /// [`crate::schema`]). Implementations are shared by all worker threads.
 pub trait BodyCheck: Sync {
-    /// Checks one body (the raw bytes of the `modelInput` object) and appends findings.
-    fn check(&self, body: &[u8], findings: &mut Vec<BodyFinding>);
+    /// Checks one body (the raw bytes of the `modelInput` object) and adds its findings.
+    fn check(&self, body: &[u8], findings: &mut BodyFindings);
+}
+
+/// The findings of one body: the first `max_listed` in full, the rest only counted, so a
+/// hostile body with millions of schema errors costs no more memory than one with a few.
+#[derive(Clone, Debug)]
+pub struct BodyFindings {
+    /// Findings kept in full, in the order they were added.
+    pub listed: Vec<BodyFinding>,
+    /// Findings past `max_listed`, per rule (indexed by `RuleCode as usize`).
+    pub unlisted: [u64; RULES.len()],
+    max_listed: usize,
+    enabled: RuleSelection,
+}
+
+impl BodyFindings {
+    /// Keeps at most `max_listed` findings of the rules `enabled` selects; findings of other
+    /// rules are dropped (neither listed nor counted, as everywhere else).
+    pub fn new(max_listed: usize, enabled: &RuleSelection) -> Self {
+        BodyFindings {
+            listed: Vec::new(),
+            unlisted: [0; RULES.len()],
+            max_listed,
+            enabled: enabled.clone(),
+        }
+    }
+
+    /// Forgets every finding, for the next body.
+    pub fn clear(&mut self) {
+        self.listed.clear();
+        self.unlisted = [0; RULES.len()];
+    }
+
+    /// Whether the next finding would be listed: checks may skip building messages when not.
+    pub fn has_room(&self) -> bool {
+        self.listed.len() < self.max_listed
+    }
+
+    /// Adds a finding.
+    pub fn push(&mut self, finding: BodyFinding) {
+        if !self.enabled.is_enabled(finding.code) {
+            return;
+        }
+        if self.has_room() {
+            self.listed.push(finding);
+        } else {
+            self.unlisted[finding.code as usize] += 1;
+        }
+    }
+
+    /// Adds `n` findings of `code` without their details (when [`Self::has_room`] is false).
+    pub fn count(&mut self, code: RuleCode, n: u64) {
+        if self.enabled.is_enabled(code) {
+            self.unlisted[code as usize] += n;
+        }
+    }
 }
 
 /// A finding inside a `modelInput` body.
@@ -121,9 +181,38 @@ struct ChunkChecker<'a, 'r> {
     chunk: &'r [u8],
     out: ChunkResult,
     scanner: Scanner,
-    body_findings: Vec<BodyFinding>,
+    body_findings: BodyFindings,
     /// Whether the current line has an error-severity finding.
     line_has_error: bool,
+    /// Findings of the current line that may still be listed. A line's findings are emitted
+    /// check by check, not in byte order, so they are ordered (and cut to the chunk's room)
+    /// only when the line is done: which findings a chunk lists must not depend on where the
+    /// chunk starts. Trimmed to the room now and then, so a line with a million findings
+    /// holds few of them.
+    pending: Vec<Pending>,
+    /// After a trim: findings at or past this chunk offset can no longer be listed.
+    pending_cut: usize,
+    /// The current line's earliest validating-phase finding, while the chunk has none yet.
+    pending_first: Option<Pending>,
+    /// The last column computed: (line start, byte offset in the line, column). Findings of
+    /// one line mostly come in offset order, so columns are counted on from the previous one
+    /// instead of from the line start: a line with a million findings stays linear.
+    last_column: (usize, usize, u64),
+    /// The line being checked: chunk offsets of its start and of its end (before `\n`).
+    current_line: (usize, usize),
+}
+
+/// A finding of the line being checked, before it is placed (column) and kept.
+#[derive(Clone)]
+struct Pending {
+    code: RuleCode,
+    rel_line: u64,
+    /// Chunk offset of the start of the line it belongs to.
+    line_start: usize,
+    /// Chunk offset of the finding.
+    at: usize,
+    pointer: Option<String>,
+    message: String,
 }
 
 /// Checks every line of `chunk`.
@@ -143,9 +232,16 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
             first_crlf: None,
             line_status: Vec::new(),
         },
-        scanner: Scanner::new(),
-        body_findings: Vec::new(),
+        // A chunk cannot list more findings than `max_diagnostics`, so neither need the
+        // scanner (one is always kept: the first may be the chunk's first validating one).
+        scanner: Scanner::with_limits(rules.max_diagnostics.max(1), MAX_POINTER_BYTES),
+        body_findings: BodyFindings::new(rules.max_diagnostics.max(1), rules.rules),
         line_has_error: false,
+        pending: Vec::new(),
+        pending_cut: usize::MAX,
+        pending_first: None,
+        last_column: (usize::MAX, 0, 1),
+        current_line: (usize::MAX, 0),
     };
     // One check of the whole chunk is far cheaper than one per line; only chunks with a bad
     // byte are checked line by line, to find it.
@@ -171,6 +267,8 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
         }
         start = next;
     }
+    // A chunk that is only a BOM has no line to carry its L005.
+    c.flush_line();
     c.out.newlines = rel_line;
     if place.is_last && !chunk.is_empty() && !chunk.ends_with(b"\n") {
         let line_start = chunk[..chunk.len()]
@@ -200,6 +298,19 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
 
 impl ChunkChecker<'_, '_> {
     fn line(&mut self, start: usize, end: usize, rel_line: u64, terminated: bool, utf8_ok: bool) {
+        self.current_line = (start, end);
+        self.check_line(start, end, rel_line, terminated, utf8_ok);
+        self.flush_line();
+    }
+
+    fn check_line(
+        &mut self,
+        start: usize,
+        end: usize,
+        rel_line: u64,
+        terminated: bool,
+        utf8_ok: bool,
+    ) {
         let mut text_end = end;
         if terminated && end > start && self.chunk[end - 1] == b'\r' {
             text_end -= 1;
@@ -292,14 +403,18 @@ impl ChunkChecker<'_, '_> {
                 start,
                 rel_line,
                 dup.offset,
-                Some(dup.pointer.clone()),
+                (!dup.pointer_elided).then(|| dup.pointer.clone()),
                 || {
                     format!(
                         "key \"{}\" appears twice in one object; parsers disagree on which value wins",
-                        dup.key
+                        shorten(&dup.key, 60)
                     )
                 },
             );
+        }
+        // Repeats past the scanner's detail limit could not be listed anyway; count them.
+        if self.rules.rules.is_enabled(RuleCode::L008) {
+            self.count(RuleCode::L008, env.duplicate_keys_unlisted);
         }
         match env.model_input {
             None => self.emit(
@@ -339,25 +454,46 @@ impl ChunkChecker<'_, '_> {
                         Some("/modelInput".into()),
                         || {
                             format!(
-                                "modelInput is {} bytes; InvokeModel bodies are limited to {} bytes",
+                                "modelInput is {} bytes; InvokeModel bodies are limited to {} bytes{}",
                                 group_digits(size as u64),
-                                group_digits(MAX_MODEL_INPUT_BYTES as u64)
+                                group_digits(MAX_MODEL_INPUT_BYTES as u64),
+                                if self.rules.body.is_some() {
+                                    " (so it is not checked against the schema)"
+                                } else {
+                                    ""
+                                }
                             )
                         },
                     );
                 }
-                if let Some(body) = self.rules.body {
-                    self.body_findings.clear();
-                    body.check(&line[m.value_start..m.value_end], &mut self.body_findings);
+                // An oversized body is already an error, and its parse tree (many times its
+                // size) is the one thing that would let a single line take the memory.
+                let body_check = self.rules.body.filter(|_| size <= MAX_MODEL_INPUT_BYTES);
+                if let Some(body) = body_check {
                     let body_bytes = &line[m.value_start..m.value_end];
-                    for f in std::mem::take(&mut self.body_findings) {
-                        // Point at the offending value (or, for a missing field, at the
-                        // object that lacks it), not just at the body.
-                        let at =
-                            m.value_start + crate::json::locate_pointer(body_bytes, &f.pointer);
+                    self.body_findings.clear();
+                    body.check(body_bytes, &mut self.body_findings);
+                    let unlisted = self.body_findings.unlisted;
+                    let mut listed = std::mem::take(&mut self.body_findings.listed);
+                    for (i, &n) in unlisted.iter().enumerate() {
+                        self.count(RuleCode::ALL[i], n);
+                    }
+                    // Point at the offending value (or, for a missing field, at the object
+                    // that lacks it), not just at the body; one walk places them all.
+                    let pointers: Vec<&str> = if self.room() > 0 {
+                        listed.iter().map(|f| f.pointer.as_str()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let offsets = crate::json::locate_pointers(body_bytes, &pointers);
+                    for (k, f) in listed.drain(..).enumerate() {
+                        // With no room left (body findings are never validating-phase ones),
+                        // the findings are only counted, at the body's start.
+                        let at = m.value_start + offsets.get(k).copied().unwrap_or(0);
                         let pointer = format!("/modelInput{}", f.pointer);
                         self.emit(f.code, start, rel_line, at, Some(pointer), || f.message);
                     }
+                    self.body_findings.listed = listed;
                 }
             }
         }
@@ -461,7 +597,7 @@ impl ChunkChecker<'_, '_> {
     }
 
     /// Emits a finding at byte `at` of the line starting at chunk offset `line_start`.
-    /// `message` is only called when the finding is kept.
+    /// Every finding is counted; `message` is only called when the finding may be kept.
     fn emit(
         &mut self,
         code: RuleCode,
@@ -474,12 +610,121 @@ impl ChunkChecker<'_, '_> {
         if !self.rules.rules.is_enabled(code) {
             return;
         }
-        let line_end =
-            memchr(b'\n', &self.chunk[line_start..]).map_or(self.chunk.len(), |i| line_start + i);
-        let col = char_column(&self.chunk[line_start..line_end], at);
-        self.record(code, rel_line, col, line_start + at, pointer, message);
+        self.count(code, 1);
+        let offset = line_start + at;
+        let room = self.room();
+        let listable = room > 0 && offset < self.pending_cut;
+        let first = code.phase() == crate::rules::Phase::Validating
+            && self.out.first_validating.is_none()
+            && self.pending_first.as_ref().is_none_or(|f| offset < f.at);
+        if !listable && !first {
+            return;
+        }
+        let p = Pending {
+            code,
+            rel_line,
+            line_start,
+            at: offset,
+            pointer,
+            message: message(),
+        };
+        if first {
+            self.pending_first = Some(p.clone());
+        }
+        if listable {
+            self.pending.push(p);
+            if self.pending.len() >= room.max(64).saturating_mul(2) {
+                self.trim_pending(room);
+            }
+        }
     }
 
+    /// How many more findings the chunk lists.
+    fn room(&self) -> usize {
+        self.rules
+            .max_diagnostics
+            .saturating_sub(self.out.diagnostics.len())
+    }
+
+    /// Keeps the `room` earliest pending findings (stable: ties keep emission order).
+    fn trim_pending(&mut self, room: usize) {
+        self.pending.sort_by_key(|p| p.at);
+        self.pending.truncate(room);
+        if self.pending.len() == room {
+            if let Some(last) = self.pending.last() {
+                // A later finding at the same offset would sort after `last`: out too.
+                self.pending_cut = last.at;
+            }
+        }
+    }
+
+    /// Places and keeps the current line's findings, in byte order.
+    fn flush_line(&mut self) {
+        if let Some(p) = self.pending_first.take() {
+            if self.out.first_validating.is_none() {
+                let d = self.place(&p);
+                self.out.first_validating = Some(d);
+            }
+        }
+        let room = self.room();
+        self.trim_pending(room);
+        self.pending_cut = usize::MAX;
+        let pending = std::mem::take(&mut self.pending);
+        for p in &pending {
+            let d = self.place(p);
+            self.out.diagnostics.push(d);
+        }
+        // Keep the allocation for the next line.
+        self.pending = pending;
+        self.pending.clear();
+    }
+
+    /// The diagnostic for a pending finding: its column counted now.
+    fn place(&mut self, p: &Pending) -> Diagnostic {
+        let column = self.column(p.line_start, p.at - p.line_start);
+        Diagnostic {
+            code: p.code,
+            file: Some(self.place.file),
+            path: Some(self.place.path.clone()),
+            position: Some(Position {
+                line: p.rel_line + 1,
+                column,
+                byte_offset: self.place.base + p.at as u64,
+            }),
+            pointer: p.pointer.clone(),
+            message: p.message.clone(),
+        }
+    }
+
+    /// The 1-based column of byte `at` of the line starting at chunk offset `line_start`.
+    /// Findings are placed in byte order, so the count goes on from the previous one: a
+    /// line with a thousand listed findings is still read once.
+    fn column(&mut self, line_start: usize, at: usize) -> u64 {
+        let line_end = if self.current_line.0 == line_start {
+            self.current_line.1
+        } else {
+            memchr(b'\n', &self.chunk[line_start..]).map_or(self.chunk.len(), |i| line_start + i)
+        };
+        let at = at.min(line_end - line_start);
+        let (last_start, last_at, last_col) = self.last_column;
+        let col = if last_start == line_start && at >= last_at {
+            last_col + char_column(&self.chunk[line_start + last_at..line_end], at - last_at) - 1
+        } else {
+            char_column(&self.chunk[line_start..line_end], at)
+        };
+        self.last_column = (line_start, at, col);
+        col
+    }
+
+    /// Counts `n` findings of `code` (listed or not).
+    fn count(&mut self, code: RuleCode, n: u64) {
+        self.out.counts[code as usize] += n;
+        if n > 0 && code.severity() == crate::rules::Severity::Error {
+            self.line_has_error = true;
+        }
+    }
+
+    /// A finding after the chunk's last line (its column known), kept if there is room.
     fn emit_at(
         &mut self,
         code: RuleCode,
@@ -489,30 +734,10 @@ impl ChunkChecker<'_, '_> {
         pointer: Option<String>,
         message: String,
     ) {
-        if self.rules.rules.is_enabled(code) {
-            self.record(code, rel_line, column, chunk_offset, pointer, || message);
-        }
-    }
-
-    fn record(
-        &mut self,
-        code: RuleCode,
-        rel_line: u64,
-        column: u64,
-        chunk_offset: usize,
-        pointer: Option<String>,
-        message: impl FnOnce() -> String,
-    ) {
-        self.out.counts[code as usize] += 1;
-        if code.severity() == crate::rules::Severity::Error {
-            self.line_has_error = true;
-        }
-        let is_validating = code.phase() == crate::rules::Phase::Validating;
-        let keep = self.out.diagnostics.len() < self.rules.max_diagnostics;
-        let is_first_validating = is_validating && self.out.first_validating.is_none();
-        if !keep && !is_first_validating {
+        if !self.rules.rules.is_enabled(code) {
             return;
         }
+        self.count(code, 1);
         let d = Diagnostic {
             code,
             file: Some(self.place.file),
@@ -523,12 +748,12 @@ impl ChunkChecker<'_, '_> {
                 byte_offset: self.place.base + chunk_offset as u64,
             }),
             pointer,
-            message: message(),
+            message,
         };
-        if is_validating && self.out.first_validating.is_none() {
+        if code.phase() == crate::rules::Phase::Validating && self.out.first_validating.is_none() {
             self.out.first_validating = Some(d.clone());
         }
-        if keep {
+        if self.room() > 0 {
             self.out.diagnostics.push(d);
         }
     }
@@ -571,12 +796,21 @@ pub fn chunk_end(data: &[u8], start: usize, size: usize) -> usize {
     }
 }
 
+/// The longest line a stream may hold: a line is buffered whole, so without a bound a
+/// stream without line ends (a symlink to `/dev/zero`, a file with `\r`-only line ends) would
+/// take all memory. No record comes near it (`modelInput` is limited to 25 MB); mapped files
+/// need no such bound and report such a line as they find it.
+pub const MAX_STREAM_LINE_BYTES: usize = 64 << 20;
+
 /// Reads newline-aligned chunks from a stream: each chunk ends with `\n` except the last.
 pub struct StreamChunker<R> {
     reader: R,
     size: usize,
+    max_line: usize,
     carry: Vec<u8>,
     eof: bool,
+    /// Bytes handed out so far.
+    consumed: u64,
 }
 
 impl<R: Read> StreamChunker<R> {
@@ -585,41 +819,64 @@ impl<R: Read> StreamChunker<R> {
         StreamChunker {
             reader,
             size: size.max(1),
+            max_line: MAX_STREAM_LINE_BYTES,
             carry: Vec::new(),
             eof: false,
+            consumed: 0,
         }
     }
 
-    /// The next chunk, or `None` at the end of the stream.
+    /// Lowers or raises the longest line accepted (see [`MAX_STREAM_LINE_BYTES`]).
+    pub fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line.max(1);
+        self
+    }
+
+    fn too_long(&self, line_start: usize) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the line starting at byte {} is longer than {} bytes, which no record can be (is this JSONL, with \\n line ends?); files on disk are checked whatever their line lengths unless --no-mmap is given",
+                group_digits(self.consumed + line_start as u64),
+                group_digits(self.max_line as u64)
+            ),
+        )
+    }
+
+    /// The next chunk, or `None` at the end of the stream. A line longer than the limit is
+    /// an error of kind [`std::io::ErrorKind::InvalidData`].
     pub fn next_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         let mut buf = std::mem::take(&mut self.carry);
+        // The carry is what followed the last line end, so it holds none.
+        let mut line_start = 0;
         loop {
+            if buf.len() - line_start > self.max_line {
+                return Err(self.too_long(line_start));
+            }
             if self.eof {
+                self.consumed += buf.len() as u64;
                 return Ok(if buf.is_empty() { None } else { Some(buf) });
             }
             // Read until the buffer holds at least `size` bytes, then cut after the last
             // newline; a line longer than `size` keeps the buffer growing until it ends.
             let want = self.size.saturating_sub(buf.len()).max(64 * 1024);
             let old = buf.len();
-            buf.resize(old + want, 0);
-            let n = loop {
-                match self.reader.read(&mut buf[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-            buf.truncate(old + n);
+            // Into spare capacity: zero-filling a chunk-sized buffer for every read cost
+            // more than the check itself for a folder of small files.
+            buf.reserve(want);
+            let n = (&mut self.reader).take(want as u64).read_to_end(&mut buf)?;
             if n == 0 {
                 self.eof = true;
                 continue;
             }
-            if buf.len() >= self.size {
-                if let Some(i) = memchr::memrchr(b'\n', &buf[old..]).map(|i| old + i) {
-                    self.carry = buf[i + 1..].to_vec();
-                    buf.truncate(i + 1);
-                    return Ok(Some(buf));
-                }
+            if let Some(i) = memchr::memrchr(b'\n', &buf[old..]) {
+                line_start = old + i + 1;
+            }
+            if buf.len() >= self.size && line_start > 0 {
+                self.carry = buf[line_start..].to_vec();
+                buf.truncate(line_start);
+                self.consumed += buf.len() as u64;
+                return Ok(Some(buf));
             }
         }
     }
@@ -651,6 +908,28 @@ mod tests {
             }
             assert_eq!(all, data);
         }
+    }
+
+    #[test]
+    fn an_endless_line_is_an_error_not_a_buffer() {
+        let endless = std::io::repeat(b'x');
+        let mut ch = StreamChunker::new(endless, 1000).with_max_line(1 << 20);
+        let e = ch.next_chunk().unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("starting at byte 0"), "{e}");
+        // Lines up to the limit are fine, and the error names where the long one starts.
+        let data = [b"short\n".repeat(10), vec![b'y'; 5000]].concat();
+        let mut ch = StreamChunker::new(&data[..], 16).with_max_line(4000);
+        let mut got = 0;
+        let e = loop {
+            match ch.next_chunk() {
+                Ok(Some(c)) => got += c.len(),
+                Ok(None) => panic!("the long line was accepted"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(got, 60);
+        assert!(e.to_string().contains("starting at byte 60"), "{e}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::diagnostic::{push_pointer_token, Diagnostic};
 use crate::error::{Error, Result};
 use crate::models::Resolution;
 use crate::rules::RuleCode;
-use crate::scan::{BodyCheck, BodyFinding};
+use crate::scan::{BodyCheck, BodyFinding, BodyFindings};
 use crate::schema_simd::{BodyParser, SimdJson};
 use crate::validate::ValidateOptions;
 use crate::InvocationType;
@@ -146,6 +146,10 @@ fn first_turn_rule(family: &str) -> Option<bool> {
     }
 }
 
+/// Bodies with more values than this get only their first schema error reported (see
+/// [`SchemaCheck`]'s `check`); real request bodies have far fewer.
+pub const MAX_ENUMERATED_VALUES: usize = 100_000;
+
 /// A compiled schema plus the semantic checks a schema cannot express well.
 pub struct SchemaCheck {
     /// For the fast path: validates simd-json's borrowed DOM without building a `Value`.
@@ -210,7 +214,7 @@ impl SchemaCheck {
         true
     }
 
-    fn semantic(&self, body: &Value, out: &mut Vec<BodyFinding>) {
+    fn semantic(&self, body: &Value, out: &mut BodyFindings) {
         if let Some(skip_system) = self.first_turn {
             if let Some(messages) = body.get("messages").and_then(Value::as_array) {
                 let first = messages.iter().enumerate().find(|(_, m)| {
@@ -242,7 +246,7 @@ impl SchemaCheck {
 }
 
 impl BodyCheck for SchemaCheck {
-    fn check(&self, body: &[u8], out: &mut Vec<BodyFinding>) {
+    fn check(&self, body: &[u8], out: &mut BodyFindings) {
         // Most bodies are valid: parse them with simd-json into a reused buffer and validate
         // the borrowed DOM; only a body that fails (or that a semantic rule flags) is decoded
         // again into a `Value` to build detailed findings.
@@ -256,27 +260,62 @@ impl BodyCheck for SchemaCheck {
         if clean {
             return;
         }
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
-            // The scanner accepted the body, so only something serde_json refuses and RFC 8259
-            // allows (a lone surrogate escape) lands here; the schema cannot be applied.
-            out.push(BodyFinding {
-                code: RuleCode::M006,
-                pointer: String::new(),
-                message:
-                    "the body could not be decoded for the schema check (lone surrogate escape?)"
-                        .into(),
-            });
-            return;
+        let value = match serde_json::from_slice::<Value>(body) {
+            Ok(value) => value,
+            Err(e) => {
+                // The scanner accepted the body, so only what serde_json refuses and RFC 8259
+                // allows lands here: nesting past serde_json's recursion limit (which keeps
+                // the schema stage off the end of the stack), or a lone surrogate escape.
+                let why = if e.to_string().contains("recursion limit") {
+                    "it nests more than 128 levels deep".to_string()
+                } else {
+                    e.to_string()
+                };
+                out.push(BodyFinding {
+                    code: RuleCode::M006,
+                    pointer: String::new(),
+                    message: format!("the body could not be decoded for the schema check: {why}"),
+                });
+                return;
+            }
         };
-        let start = out.len();
-        if !self.validator.is_valid(&value) {
-            for error in self.validator.iter_errors(&value) {
+        let start = out.listed.len();
+        if self.validator.is_valid(&value) {
+            // Nothing to list.
+        } else if crate::json::more_values_than(body, MAX_ENUMERATED_VALUES) {
+            // `iter_errors` collects every error before yielding the first, a few hundred
+            // bytes each: a body of millions of wrong values would take gigabytes. Report
+            // its first error only.
+            if let Err(error) = self.validator.validate(&value) {
+                let from = out.listed.len();
                 push_error(&error, &value, out);
+                for f in &mut out.listed[from..] {
+                    f.message.push_str(&format!(
+                        " (first schema error only: the body has more than {} values)",
+                        crate::scan::group_digits(MAX_ENUMERATED_VALUES as u64)
+                    ));
+                }
+            }
+        } else {
+            for error in self.validator.iter_errors(&value) {
+                if out.has_room() {
+                    push_error(&error, &value, out);
+                } else {
+                    // Past the listing limit only the count matters: build no messages.
+                    let n = match error.kind() {
+                        ValidationErrorKind::AdditionalProperties { unexpected }
+                        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+                            unexpected.len() as u64
+                        }
+                        _ => 1,
+                    };
+                    out.count(rule_for(error.kind()), n);
+                }
             }
         }
         self.semantic(&value, out);
         // Findings of one body in pointer order, so output is stable.
-        out[start..].sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
+        out.listed[start..].sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
     }
 }
 
@@ -322,7 +361,7 @@ fn rule_for(kind: &ValidationErrorKind) -> RuleCode {
     }
 }
 
-fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut Vec<BodyFinding>) {
+fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut BodyFindings) {
     use ValidationErrorKind as K;
     let at = error.instance_path().as_str().to_string();
     let code = rule_for(error.kind());
@@ -352,7 +391,11 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut V
             });
         }
         K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
-            for name in unexpected {
+            for (i, name) in unexpected.iter().enumerate() {
+                if !out.has_room() {
+                    out.count(code, (unexpected.len() - i) as u64);
+                    break;
+                }
                 let mut pointer = at.clone();
                 push_pointer_token(&mut pointer, name);
                 out.push(BodyFinding {
@@ -545,7 +588,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut V
     }
 }
 
-fn range(out: &mut Vec<BodyFinding>, code: RuleCode, at: &str, message: String) {
+fn range(out: &mut BodyFindings, code: RuleCode, at: &str, message: String) {
     out.push(BodyFinding {
         code,
         pointer: at.to_string(),
@@ -623,9 +666,34 @@ mod tests {
         family: Option<&str>,
     ) -> Vec<(RuleCode, String)> {
         let check = SchemaCheck::new(&schema, "test".into(), family, converse).unwrap();
-        let mut out = Vec::new();
+        let mut out = BodyFindings::new(usize::MAX, &crate::rules::RuleSelection::default());
         check.check(body.as_bytes(), &mut out);
-        out.into_iter().map(|f| (f.code, f.pointer)).collect()
+        out.listed
+            .into_iter()
+            .map(|f| (f.code, f.pointer))
+            .collect()
+    }
+
+    #[test]
+    fn findings_past_the_limit_are_counted_not_listed() {
+        let schema = json!({"type": "object", "additionalProperties": false,
+            "properties": {"a": {"type": "array", "items": {"type": "integer"}}}});
+        let check = SchemaCheck::new(&schema, "test".into(), None, false).unwrap();
+        let extra: Vec<String> = (0..50).map(|i| format!("\"x{i}\":1")).collect();
+        let strings: Vec<&str> = vec!["\"s\""; 30];
+        let body = format!("{{\"a\":[{}],{}}}", strings.join(","), extra.join(","));
+        let mut out = BodyFindings::new(10, &crate::rules::RuleSelection::default());
+        check.check(body.as_bytes(), &mut out);
+        assert_eq!(out.listed.len(), 10);
+        let listed = |code| out.listed.iter().filter(|f| f.code == code).count() as u64;
+        assert_eq!(
+            listed(RuleCode::M002) + out.unlisted[RuleCode::M002 as usize],
+            50
+        );
+        assert_eq!(
+            listed(RuleCode::M003) + out.unlisted[RuleCode::M003 as usize],
+            30
+        );
     }
 
     #[test]

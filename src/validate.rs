@@ -5,7 +5,7 @@
 //! ([`crate::scan`]) → ordered merge (line numbers by prefix sum, job-wide duplicate
 //! `recordId`s) → file-level and job-level checks (quotas, no records) → [`Report`].
 //! Memory is bounded by the window (a few chunks per thread), the kept findings
-//! (`max_diagnostics`) and one hash entry per distinct `recordId`.
+//! (`max_diagnostics`) and one 24-byte hash entry per distinct `recordId`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -325,13 +325,49 @@ impl JobSetup {
     }
 }
 
-/// The first place a `recordId` was seen.
+/// How many parts the id map is split into (a power of two).
+const ID_MAP_PARTS: usize = 64;
+
+/// The 128-bit hash of a decoded `recordId`. Two distinct ids share one with probability
+/// about n²/2¹²⁹ (for a billion ids, below 10⁻²⁰), so equal hashes are taken as equal ids.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct IdKey {
+    lo: u64,
+    hi: u64,
+}
+
+impl std::hash::Hash for IdKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Already a hash: the map uses its low half as it is.
+        state.write_u64(self.lo);
+    }
+}
+
+/// The first place a `recordId` was seen, in one word: the file index in the top 24 bits,
+/// the line in the low 40. The id map holds one entry per distinct id and is the only memory
+/// that grows with the input, so its entries are kept at 24 bytes (places that do not fit,
+/// which no real input has, go to a side map).
 #[derive(Clone, Copy)]
-struct FirstSeen {
-    file: u32,
-    line: u64,
-    /// Absolute offset of the record's line start.
-    line_start: u64,
+struct FirstSeen(u64);
+
+impl FirstSeen {
+    const LINE_BITS: u32 = 40;
+    /// Marks an entry whose place is in the side map.
+    const WIDE: FirstSeen = FirstSeen(u64::MAX);
+
+    fn pack(file: u32, line: u64) -> Option<FirstSeen> {
+        let packed = (u64::from(file) << Self::LINE_BITS) | line;
+        (file < 1 << (64 - Self::LINE_BITS) && line < 1 << Self::LINE_BITS && packed != u64::MAX)
+            .then_some(FirstSeen(packed))
+    }
+
+    fn file(self) -> u32 {
+        (self.0 >> Self::LINE_BITS) as u32
+    }
+
+    fn line(self) -> u64 {
+        self.0 & ((1 << Self::LINE_BITS) - 1)
+    }
 }
 
 /// Called with each chunk (file index, the chunk's bytes, its result) after its merge, for
@@ -350,9 +386,12 @@ pub struct JobRun<'o> {
     pool: Arc<rayon::ThreadPool>,
     want_line_status: bool,
     collector: Collector,
-    first_ids: HashMap<u128, FirstSeen, IdHasher>,
-    /// Mapped files, kept so a duplicate can be confirmed byte for byte.
-    maps: HashMap<u32, Arc<memmap2::Mmap>>,
+    /// The first place of every distinct id, in [`ID_MAP_PARTS`] parts chosen by the hash's
+    /// top bits: a hash map that grows briefly holds its old and new tables, and with parts
+    /// that is a fraction of the whole instead of one and a half times it.
+    first_ids: Vec<HashMap<IdKey, FirstSeen, IdHasher>>,
+    /// First places that do not fit a [`FirstSeen`] word: (file, line).
+    wide_ids: HashMap<IdKey, (u32, u64), IdHasher>,
     files: Vec<FileSummary>,
     /// Display paths of every input, by index.
     paths: Vec<Arc<str>>,
@@ -378,8 +417,8 @@ impl<'o> JobRun<'o> {
             pool,
             want_line_status: false,
             collector: Collector::new(opts.max_diagnostics),
-            first_ids: HashMap::default(),
-            maps: HashMap::new(),
+            first_ids: (0..ID_MAP_PARTS).map(|_| HashMap::default()).collect(),
+            wide_ids: HashMap::default(),
             files: Vec::new(),
             paths: Vec::new(),
             totals: (0, 0),
@@ -479,7 +518,6 @@ impl<'o> JobRun<'o> {
         match file.open(opts.mmap)? {
             Opened::Empty => {}
             Opened::Mapped(map) => {
-                self.maps.insert(index, map.clone());
                 let data: &[u8] = &map;
                 let mut start = 0;
                 let next_window = || -> Result<Vec<Piece<&[u8]>>> {
@@ -655,28 +693,40 @@ impl<'o> JobRun<'o> {
         let mut marked_invalid = Vec::new();
         for (k, id) in result.ids.iter().enumerate() {
             let line = line_base + id.rel_line + 1;
-            let here = FirstSeen {
-                file: index,
-                line,
-                line_start: base + id.line_start as u64,
+            let key = IdKey {
+                lo: id.hash as u64,
+                hi: (id.hash >> 64) as u64,
             };
-            let first = match self.first_ids.entry(id.hash) {
+            let part = (key.hi >> (64 - ID_MAP_PARTS.trailing_zeros())) as usize;
+            let (first_file, first_line) = match self.first_ids[part].entry(key) {
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(here);
+                    match FirstSeen::pack(index, line) {
+                        Some(p) => {
+                            v.insert(p);
+                        }
+                        None => {
+                            v.insert(FirstSeen::WIDE);
+                            self.wide_ids.insert(key, (index, line));
+                        }
+                    }
                     continue;
                 }
-                std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let f = *o.get();
+                    if f.0 == FirstSeen::WIDE.0 {
+                        self.wide_ids[&key]
+                    } else {
+                        (f.file(), f.line())
+                    }
+                }
             };
-            let text = decode_string_contents(&chunk[id.span.0 + 1..id.span.1 - 1], id.escaped);
-            if !self.confirm_duplicate(&first, &text) {
-                continue;
-            }
             if !dup_enabled {
                 continue;
             }
+            let text = decode_string_contents(&chunk[id.span.0 + 1..id.span.1 - 1], id.escaped);
             marked_invalid.push(k);
             let col = char_column(&chunk[id.line_start..], id.span.0 - id.line_start);
-            let first_path = self.path_of(first.file);
+            let first_path = self.path_of(first_file);
             let d = Diagnostic {
                 code: RuleCode::R006,
                 file: Some(index),
@@ -691,7 +741,7 @@ impl<'o> JobRun<'o> {
                     "recordId \"{}\" is already used at {}:{}",
                     shorten(&text, 60),
                     first_path,
-                    first.line
+                    first_line
                 ),
             };
             self.collector.count(RuleCode::R006, None);
@@ -721,36 +771,15 @@ impl<'o> JobRun<'o> {
     /// not rehash again and again while it grows.
     fn reserve_ids(&mut self, bytes: u64) {
         if self.opts.rules.is_enabled(RuleCode::R006) {
-            let expected = (bytes / 1024).min(1 << 26) as usize;
-            self.first_ids
-                .reserve(expected.saturating_sub(self.first_ids.len()));
+            let expected = (bytes / 1024).min(1 << 26) as usize / ID_MAP_PARTS;
+            for part in &mut self.first_ids {
+                part.reserve(expected.saturating_sub(part.len()));
+            }
         }
     }
 
     fn path_of(&self, file: u32) -> Arc<str> {
         self.paths[file as usize].clone()
-    }
-
-    /// Confirms a hash match byte for byte when the first occurrence is still readable
-    /// (a mapped file); a streamed first occurrence is gone, and the 128-bit hash stands.
-    fn confirm_duplicate(&self, first: &FirstSeen, text: &str) -> bool {
-        let Some(map) = self.maps.get(&first.file) else {
-            return true;
-        };
-        let data: &[u8] = map;
-        let start = first.line_start as usize;
-        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        let mut line = &data[start..end];
-        if start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
-            line = &line[3..];
-        }
-        match crate::json::Scanner::new().scan(line) {
-            crate::json::Scanned::Object(env) => env.record_id.is_some_and(|m| {
-                decode_string_contents(&line[m.value_start + 1..m.value_end - 1], m.has_escapes)
-                    == text
-            }),
-            _ => false,
-        }
     }
 
     fn finish_file(&mut self, index: u32, file: &InputFile, acc: FileAcc) {
@@ -995,13 +1024,13 @@ impl std::hash::Hasher for PassThrough {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        // Only reached for keys other than u128; fold them in so the hasher stays correct.
+        // Only reached for keys other than `IdKey`; fold them in so the hasher stays correct.
         for &b in bytes {
             self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
     }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

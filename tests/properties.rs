@@ -139,3 +139,70 @@ proptest! {
         }
     }
 }
+
+/// Pieces of hostile files: records, invalid UTF-8 (lone continuation bytes, truncated
+/// sequences), NUL, CR in every place, BOMs mid-file, long lines, deep nesting, repeated
+/// keys; joined in any order, so line ends fall anywhere.
+fn byte_pieces() -> Vec<Vec<u8>> {
+    let mut pieces: Vec<Vec<u8>> = [
+        &br#"{"recordId":"REC00000001","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}}"#[..],
+        br#"{"recordId":"x","modelInput":{"k":1,"k":2,"messages":[{"role":"assistant"}]},"z":0}"#,
+        br#"{"recordId":"A\u0041","modelInput":{"temperature":"hot"},"recordId":"AA"}"#,
+        br#"{"recordId":7,"modelInput":"{}"}"#,
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"\0",
+        b"\xEF\xBB\xBF",
+        b"\xFF",
+        b"\x80",
+        b"\xC3",
+        b"\xE2\x82",
+        b"{",
+        b"}",
+        b"\"",
+        b"\\",
+        b" \t",
+        "é😀".as_bytes(),
+    ]
+    .iter()
+    .map(|p| p.to_vec())
+    .collect();
+    pieces.push(vec![b'a'; 3000]);
+    pieces.push([b"[".repeat(300), b"]".repeat(300)].concat());
+    pieces.push(format!("{{\"modelInput\":{{{}}}}}", vec!["\"d\":0"; 40].join(",")).into_bytes());
+    pieces
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Any bytes, any chunk size, any thread count, both sources, with or without the body
+    /// schema, and a listing limit small enough to cut inside a line: the same report.
+    #[test]
+    fn byte_soup_reports_never_depend_on_chunking_threads_or_source(
+        picks in prop::collection::vec(0usize..22, 0..80),
+        chunk in 1usize..400,
+        threads in 1usize..4,
+        max_diag in 1usize..6,
+        with_model in any::<bool>(),
+    ) {
+        let pieces = byte_pieces();
+        let bytes: Vec<u8> = picks.iter().flat_map(|&i| pieces[i].iter().copied()).collect();
+        let mut file = tempfile::Builder::new().suffix(".jsonl").tempfile().unwrap();
+        file.write_all(&bytes).unwrap();
+        let path = file.path().to_path_buf();
+        let base = ValidateOptions {
+            max_diagnostics: max_diag,
+            threads: 1,
+            model_id: with_model.then(|| "anthropic.claude-3-5-haiku-20241022-v1:0".to_string()),
+            ..ValidateOptions::default()
+        };
+        let reference = serde_json::to_string(&validate(std::slice::from_ref(&path), &base).unwrap()).unwrap();
+        for mmap in [true, false] {
+            let opts = ValidateOptions { chunk_size: chunk, threads, mmap, ..base.clone() };
+            let got = serde_json::to_string(&validate(std::slice::from_ref(&path), &opts).unwrap()).unwrap();
+            prop_assert_eq!(&got, &reference, "chunk={} threads={} mmap={}", chunk, threads, mmap);
+        }
+    }
+}
