@@ -1184,3 +1184,42 @@ fn stdin_is_streamed_once_when_no_ids_are_generated() {
     assert_eq!(read(&out), format!("{REC}\n").as_bytes());
     assert_eq!(r.json()["inputs"][0]["path"], "<stdin>");
 }
+
+/// r8: `fix` on a line with tens of thousands of nested repeated keys finishes in bounded
+/// memory (its scanner keeps details of a few thousand repeats and counts the rest).
+#[test]
+fn r8_deeply_nested_repeated_keys_are_counted_not_stored() {
+    let depth = 20_000;
+    let line = format!(
+        "{{\"recordId\":\"REC00000001\",\"modelInput\":{}1{}}}\n",
+        "{\"a\":1,\"a\":".repeat(depth),
+        "}".repeat(depth)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("deep.jsonl");
+    std::fs::write(&input, &line).unwrap();
+    let out = dir.path().join("fixed.jsonl");
+    let r = assert_cmd::Command::cargo_bin("bedrock-batch")
+        .unwrap()
+        .args(["fix", "--format", "json"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&r.stdout).contains("20000"),
+        "the summary counts every repeat"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        line,
+        "the body is copied byte for byte"
+    );
+}

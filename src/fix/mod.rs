@@ -987,7 +987,10 @@ impl<'o> Fixer<'o> {
         Fixer {
             opts,
             ids,
-            scanner: Scanner::new(),
+            // Details of at most this many repeated keys per line: hostile lines with
+            // hundreds of thousands of nested repeats must not cost gigabytes; the rest are
+            // counted (the summary's L008 count), which is all `fix` needs of them.
+            scanner: Scanner::with_limits(4096, 4096),
             written_ids: HashSet::new(),
             changes: Tallies::new(),
             remaining: Tallies::new(),
@@ -1285,14 +1288,21 @@ impl<'o> Fixer<'o> {
             .iter()
             .filter(|d| d.pointer.rfind('/') != Some(0))
             .filter(|d| {
-                let top = d.pointer[1..].split('/').next().unwrap_or("");
+                let top = d
+                    .pointer
+                    .get(1..)
+                    .unwrap_or("")
+                    .split('/')
+                    .next()
+                    .unwrap_or("");
                 match top {
                     "modelInput" => true,
                     "recordId" => matches!(id, IdOut::Keep(..)),
                     _ => !self.opts.drop_unknown_keys,
                 }
             })
-            .count() as u64;
+            .count() as u64
+            + env.duplicate_keys_unlisted;
         self.remaining
             .add(RuleCode::L008, nested_dups, path, line_no);
 
