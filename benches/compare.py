@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -663,9 +664,10 @@ def write_markdown(doc: dict, path: str) -> None:
     m = doc["machine"]
     v = doc["tools"]
     mem = f"{m['memory_bytes'] / 2**30:.1f} GiB" if m.get("memory_bytes") else "? GiB"
+    source = (f"Claude Messages records (`benches/gen_claude.py --seed {inp['seed']}`)" if inp.get("generator")
+              else f"lines (`{inp['path']}`)")
     lines = [
-        (f"Input: {inp['bytes']:,} bytes, {inp['records']:,} Claude Messages records "
-        f"(`benches/gen_claude.py --seed {inp['seed']}`). "
+        (f"Input: {inp['bytes']:,} bytes, {inp['records']:,} {source}. "
         f"{doc['rounds']} interleaved round{'s' if doc['rounds'] != 1 else ''} after {doc['warmup_rounds']} warm-up, page cache warm; "
         f"median wall time. Machine: {m.get('cpu_model') or 'unknown CPU'}, {m.get('cores')} cores, {mem}, "
         f"shared and noisy, so read the ratios rather than the absolute figures. "
@@ -727,6 +729,26 @@ def write_atomic_json(doc: dict, path: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def exclusive_run():
+    """Wait until no other compare.py run on this machine is measuring, then hold the lock.
+
+    Two runs at once on a small machine measure each other; the second waits instead.
+    """
+    os.makedirs(CACHE, exist_ok=True)
+    f = open(os.path.join(CACHE, ".compare.lock"), "a+")  # noqa: SIM115 (held for the whole run)
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        log(f"another compare.py run is measuring ({f.read().strip() or 'pid unknown'}); waiting for it to finish")
+        fcntl.flock(f, fcntl.LOCK_EX)
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()}, started {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}\n")
+    f.flush()
+    return f
+
+
 def select(only: str | None) -> list[dict]:
     if not only:
         return [c for c in COMMANDS if c.get("default", True)]
@@ -772,12 +794,14 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--rounds must be at least 1")
 
     rows = select(args.only)
+    lock = exclusive_run()  # held until exit
     global BIN
     if args.bin:
         BIN = os.path.abspath(args.bin)
     build_info = build(args.no_build or bool(args.bin))
     have_bin = os.access(BIN, os.X_OK)
     tools = tool_versions(have_bin)  # now: the tree may change while the rows run
+    m = machine()  # load average before the rows
 
     if args.input:
         input_path, gen_s = os.path.abspath(args.input), None
@@ -866,7 +890,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             r["ratio"] = None
 
-    m = machine()
     m["loadavg_end"] = os.getloadavg()
     doc = {
         "version": 1,
