@@ -794,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--rounds must be at least 1")
 
     rows = select(args.only)
-    lock = exclusive_run()  # held until exit
+    _lock = exclusive_run()  # held (open) until exit
     global BIN
     if args.bin:
         BIN = os.path.abspath(args.bin)
