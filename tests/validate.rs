@@ -601,3 +601,28 @@ fn closed_stdout_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A line end inside data (a decoded recordId) never splits a text finding over two lines.
+#[test]
+fn text_findings_stay_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "in.jsonl",
+        "{\"recordId\":\"a\\nb\",\"modelInput\":{}}\n{\"recordId\":\"a\\nb\",\"modelInput\":{}}\n",
+    );
+    let r = run(
+        &[
+            "validate",
+            "--select",
+            "R006",
+            "--color",
+            "never",
+            "-q",
+            p.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.stdout.contains("recordId \"a\\nb\""));
+}

@@ -60,7 +60,8 @@ pub fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> S
         "{} {} {}",
         paint(color, Style::new().bold(), &place),
         paint(color, severity_style(d.severity()), d.code.as_str()),
-        d.message
+        // One finding, one line: text from the data (a decoded recordId) may hold line ends.
+        d.message.replace('\r', "\\r").replace('\n', "\\n")
     )
 }
 
