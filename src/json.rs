@@ -823,6 +823,214 @@ mod avx2 {
         }
         i
     }
+
+    /// A 64-byte block as two AVX2 registers.
+    #[derive(Clone, Copy)]
+    struct Block(__m256i, __m256i);
+
+    impl Block {
+        /// Loads the 64 bytes at `p`.
+        ///
+        /// # Safety
+        /// The CPU must support AVX2 and `p..p + 64` must be readable.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        unsafe fn load(p: *const u8) -> Block {
+            // SAFETY: the caller guarantees 64 readable bytes at `p`; `loadu` allows any
+            // alignment.
+            unsafe {
+                Block(
+                    _mm256_loadu_si256(p as *const __m256i),
+                    _mm256_loadu_si256(p.add(32) as *const __m256i),
+                )
+            }
+        }
+
+        /// Quotes, backslashes and control characters.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn specials(self) -> (u64, u64, u64) {
+            let quote = _mm256_set1_epi8(b'"' as i8);
+            let backslash = _mm256_set1_epi8(b'\\' as i8);
+            let ctl_max = _mm256_set1_epi8(0x1F);
+            let Block(lo, hi) = self;
+            (
+                bits(_mm256_cmpeq_epi8(lo, quote), _mm256_cmpeq_epi8(hi, quote)),
+                bits(
+                    _mm256_cmpeq_epi8(lo, backslash),
+                    _mm256_cmpeq_epi8(hi, backslash),
+                ),
+                // v <= 0x1F (unsigned) exactly when max(v, 0x1F) == 0x1F.
+                bits(
+                    _mm256_cmpeq_epi8(_mm256_max_epu8(lo, ctl_max), ctl_max),
+                    _mm256_cmpeq_epi8(_mm256_max_epu8(hi, ctl_max), ctl_max),
+                ),
+            )
+        }
+
+        /// What escapes need: bytes that may follow a backslash (`"\\/bfnrtu`), `u`, and
+        /// hex digits. Each class is a nibble lookup (`pshufb` on the low and high halves of
+        /// every byte, then AND), so there is no branch per escape.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn escape_classes(self) -> (u64, u64, u64) {
+            // Escape letters by high nibble: 0x2_ → bit 0, 0x5_ → 1, 0x6_ → 2, 0x7_ → 3.
+            #[rustfmt::skip]
+            let esc_low = _mm256_setr_epi8(
+                0, 0, 0b1101, 0, 0b1000, 0b1000, 0b0100, 0, 0, 0, 0, 0, 0b0010, 0, 0b0100, 0b0001,
+                0, 0, 0b1101, 0, 0b1000, 0b1000, 0b0100, 0, 0, 0, 0, 0, 0b0010, 0, 0b0100, 0b0001,
+            );
+            #[rustfmt::skip]
+            let esc_high = _mm256_setr_epi8(
+                0, 0, 0b0001, 0, 0, 0b0010, 0b0100, 0b1000, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0b0001, 0, 0, 0b0010, 0b0100, 0b1000, 0, 0, 0, 0, 0, 0, 0, 0,
+            );
+            // Hex digits: 0x3_ with low 0–9 → bit 0; 0x4_ or 0x6_ with low 1–6 → bit 1.
+            #[rustfmt::skip]
+            let hex_low = _mm256_setr_epi8(
+                1, 3, 3, 3, 3, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+                1, 3, 3, 3, 3, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+            );
+            #[rustfmt::skip]
+            let hex_high = _mm256_setr_epi8(
+                0, 0, 0, 1, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 1, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            );
+            let u = _mm256_set1_epi8(b'u' as i8);
+            let Block(lo, hi) = self;
+            (
+                !bits(
+                    no_class(lo, esc_low, esc_high),
+                    no_class(hi, esc_low, esc_high),
+                ),
+                bits(_mm256_cmpeq_epi8(lo, u), _mm256_cmpeq_epi8(hi, u)),
+                !bits(
+                    no_class(lo, hex_low, hex_high),
+                    no_class(hi, hex_low, hex_high),
+                ),
+            )
+        }
+    }
+
+    /// The sign bits of two 32-byte masks as one 64-bit mask.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn bits(lo: __m256i, hi: __m256i) -> u64 {
+        (_mm256_movemask_epi8(lo) as u32 as u64) | ((_mm256_movemask_epi8(hi) as u32 as u64) << 32)
+    }
+
+    /// 0xFF for each byte of `v` in none of the classes of the nibble tables `low` and
+    /// `high` (a byte is in class k when bit k is set in both its nibbles' entries).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn no_class(v: __m256i, low: __m256i, high: __m256i) -> __m256i {
+        let nibble = _mm256_set1_epi8(0x0F);
+        let lo = _mm256_and_si256(v, nibble);
+        let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+        let both = _mm256_and_si256(_mm256_shuffle_epi8(low, lo), _mm256_shuffle_epi8(high, hi));
+        _mm256_cmpeq_epi8(both, _mm256_setzero_si256())
+    }
+
+    /// The escaped bytes of a block whose backslashes are `backslash`; `carry` says whether
+    /// the block's first byte is escaped, and is updated for the next block. Runs of
+    /// backslashes are resolved with one addition instead of a branch per escape (the
+    /// technique of simdjson's stage 1, Langdale and Lemire, 2019).
+    #[inline]
+    fn escaped_bits(backslash: u64, carry: &mut u64) -> u64 {
+        const EVEN: u64 = 0x5555_5555_5555_5555;
+        if backslash == 0 {
+            let escaped = *carry;
+            *carry = 0;
+            return escaped;
+        }
+        // An escaped backslash escapes nothing.
+        let backslash = backslash & !*carry;
+        let follows_escape = (backslash << 1) | *carry;
+        let odd_starts = backslash & !EVEN & !follows_escape;
+        let (sum, overflow) = odd_starts.overflowing_add(backslash);
+        *carry = overflow as u64;
+        let invert = sum << 1;
+        (EVEN ^ invert) & follows_escape
+    }
+
+    /// Like [`super::scan_string`] 64 bytes at a time, escapes included: `None` for anything
+    /// but a well-formed string that closes within `b` (the caller then words the error).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn scan_string(b: &[u8], start: usize) -> Option<(usize, bool)> {
+        let len = b.len();
+        let mut i = start + 1;
+        // Most strings are short keys and values with no escape: one 32-byte look settles them.
+        if i + 32 <= len {
+            // SAFETY: AVX2 is available and `i + 32 <= len`; `loadu` allows any alignment.
+            let v = unsafe { _mm256_loadu_si256(b.as_ptr().add(i) as *const __m256i) };
+            let ctl_max = _mm256_set1_epi8(0x1F);
+            let q = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8))) as u32;
+            let other = _mm256_movemask_epi8(_mm256_or_si256(
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8)),
+                _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl_max), ctl_max),
+            )) as u32;
+            if q != 0 && other & ((q & q.wrapping_neg()) - 1) == 0 {
+                return Some((i + q.trailing_zeros() as usize + 1, false));
+            }
+        }
+        let mut carry = 0u64;
+        // Bits of this block that must be hex digits: the end of a `\\uXXXX` begun in the
+        // block before.
+        let mut hex_due = 0u64;
+        let mut any_escape = false;
+        loop {
+            let block = if i + 64 <= len {
+                // SAFETY: AVX2 is available (this function's contract) and `i + 64 <= len`.
+                unsafe { Block::load(b.as_ptr().add(i)) }
+            } else {
+                // The last bytes, padded with spaces: not special, not hex and not a valid
+                // escape, so a string cut short by the line's end falls back.
+                let mut tail = [b' '; 64];
+                let rest = b.get(i..)?;
+                tail[..rest.len()].copy_from_slice(rest);
+                // SAFETY: AVX2 is available and `tail` is 64 bytes long.
+                unsafe { Block::load(tail.as_ptr()) }
+            };
+            let (q, s, c) = block.specials();
+            let escaped = escaped_bits(s, &mut carry);
+            let quotes = q & !escaped;
+            // The bytes before the closing quote, or the whole block when it does not close.
+            let inside = if quotes == 0 {
+                u64::MAX
+            } else {
+                (quotes & quotes.wrapping_neg()) - 1
+            };
+            if c & inside != 0 {
+                return None;
+            }
+            let escapes = escaped & inside;
+            if escapes | hex_due != 0 {
+                any_escape |= escapes != 0;
+                let (allowed, u, hex) = block.escape_classes();
+                let unicode = escapes & u;
+                let due =
+                    hex_due | (unicode << 1) | (unicode << 2) | (unicode << 3) | (unicode << 4);
+                if escapes & !allowed != 0 || due & !hex != 0 {
+                    return None;
+                }
+                hex_due = (unicode >> 63) | (unicode >> 62) | (unicode >> 61) | (unicode >> 60);
+            }
+            if quotes != 0 {
+                // A hex digit still due would have been where the quote is.
+                if hex_due != 0 {
+                    return None;
+                }
+                return Some((i + quotes.trailing_zeros() as usize + 1, any_escape));
+            }
+            if i + 64 >= len {
+                return None;
+            }
+            i += 64;
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -859,7 +1067,23 @@ mod sse2 {
 
 /// Scans the string starting at the quote at `start`; returns the position after the
 /// closing quote and whether the contents hold an escape.
+#[inline]
 fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() {
+        // SAFETY: the CPU supports AVX2 (checked at run time just above).
+        if let Some(done) = unsafe { avx2::scan_string(b, start) } {
+            return Ok(done);
+        }
+        // Anything unusual (an error, or a string running to the end of the line) is left to
+        // the byte loop below, which alone words the errors.
+    }
+    scan_string_bytes(b, start)
+}
+
+/// [`scan_string`] a byte (or a plain run) at a time: the reference version, and the one
+/// that words every error.
+fn scan_string_bytes(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
     let len = b.len();
     let mut i = start + 1;
     let mut escaped = false;
@@ -1305,5 +1529,45 @@ mod tests {
             "a\n\u{e9}\u{1F600}\u{FFFD}"
         );
         assert_eq!(char_column("aé€x".as_bytes(), 6), 4);
+    }
+    /// The 64-byte block scanner agrees with the byte loop: same end and escape flag for
+    /// every well-formed string, and a fallback (never a different answer) otherwise.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn block_scanner_matches_byte_loop() {
+        use proptest::prelude::*;
+        if !avx2::available() {
+            return;
+        }
+        let piece = prop_oneof![
+            Just("\\".to_string()),
+            Just("\\\\".to_string()),
+            Just("\\\"".to_string()),
+            Just("\"".to_string()),
+            Just("\\u00e9".to_string()),
+            Just("\\u12".to_string()),
+            Just("\\x".to_string()),
+            Just("\\n".to_string()),
+            Just("\t".to_string()),
+            Just("\u{1}".to_string()),
+            Just("é".to_string()),
+            Just("u".to_string()),
+            "[a-f0-9 ]{1,70}",
+        ];
+        let strategy = (proptest::collection::vec(piece, 0..40), 0usize..70);
+        proptest!(ProptestConfig::with_cases(4000), |((pieces, pad) in strategy)| {
+            let text = format!("{}\"{}\"", " ".repeat(pad), pieces.concat());
+            let b = text.as_bytes();
+            for cut in [b.len(), b.len().saturating_sub(1), b.len() / 2] {
+                let line = &b[..cut.max(pad + 1)];
+                let slow = scan_string_bytes(line, pad);
+                // SAFETY: AVX2 was detected above.
+                let fast = unsafe { avx2::scan_string(line, pad) };
+                match fast {
+                    Some(done) => prop_assert_eq!(Ok(done), slow),
+                    None => prop_assert!(slow.is_err(), "fell back on a good string: {:?}", text),
+                }
+            }
+        });
     }
 }
