@@ -7,12 +7,16 @@
 //! Memory is bounded by the window (a few chunks per thread), the kept findings
 //! (`max_diagnostics`) and one 24-byte hash entry per distinct `recordId`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
+
+mod ids;
+
+use ids::{IdKey, IdMap};
 
 use crate::diagnostic::{Diagnostic, Position};
 use crate::error::{Error, Result};
@@ -325,51 +329,6 @@ impl JobSetup {
     }
 }
 
-/// How many parts the id map is split into (a power of two).
-const ID_MAP_PARTS: usize = 64;
-
-/// The 128-bit hash of a decoded `recordId`. Two distinct ids share one with probability
-/// about n²/2¹²⁹ (for a billion ids, below 10⁻²⁰), so equal hashes are taken as equal ids.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct IdKey {
-    lo: u64,
-    hi: u64,
-}
-
-impl std::hash::Hash for IdKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // Already a hash: the map uses its low half as it is.
-        state.write_u64(self.lo);
-    }
-}
-
-/// The first place a `recordId` was seen, in one word: the file index in the top 24 bits,
-/// the line in the low 40. The id map holds one entry per distinct id and is the only memory
-/// that grows with the input, so its entries are kept at 24 bytes (places that do not fit,
-/// which no real input has, go to a side map).
-#[derive(Clone, Copy)]
-struct FirstSeen(u64);
-
-impl FirstSeen {
-    const LINE_BITS: u32 = 40;
-    /// Marks an entry whose place is in the side map.
-    const WIDE: FirstSeen = FirstSeen(u64::MAX);
-
-    fn pack(file: u32, line: u64) -> Option<FirstSeen> {
-        let packed = (u64::from(file) << Self::LINE_BITS) | line;
-        (file < 1 << (64 - Self::LINE_BITS) && line < 1 << Self::LINE_BITS && packed != u64::MAX)
-            .then_some(FirstSeen(packed))
-    }
-
-    fn file(self) -> u32 {
-        (self.0 >> Self::LINE_BITS) as u32
-    }
-
-    fn line(self) -> u64 {
-        self.0 & ((1 << Self::LINE_BITS) - 1)
-    }
-}
-
 /// Called with each chunk (file index, the chunk's bytes, its result) after its merge, for
 /// commands that write lines out (`shard`, `fix`).
 pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Send + 's;
@@ -386,12 +345,8 @@ pub struct JobRun<'o> {
     pool: Arc<rayon::ThreadPool>,
     want_line_status: bool,
     collector: Collector,
-    /// The first place of every distinct id, in [`ID_MAP_PARTS`] parts chosen by the hash's
-    /// top bits: a hash map that grows briefly holds its old and new tables, and with parts
-    /// that is a fraction of the whole instead of one and a half times it.
-    first_ids: Vec<HashMap<IdKey, FirstSeen, IdHasher>>,
-    /// First places that do not fit a [`FirstSeen`] word: (file, line).
-    wide_ids: HashMap<IdKey, (u32, u64), IdHasher>,
+    /// The first place of every distinct `recordId`.
+    first_ids: IdMap,
     files: Vec<FileSummary>,
     /// Display paths of every input, by index.
     paths: Vec<Arc<str>>,
@@ -417,8 +372,7 @@ impl<'o> JobRun<'o> {
             pool,
             want_line_status: false,
             collector: Collector::new(opts.max_diagnostics),
-            first_ids: (0..ID_MAP_PARTS).map(|_| HashMap::default()).collect(),
-            wide_ids: HashMap::default(),
+            first_ids: IdMap::new(),
             files: Vec::new(),
             paths: Vec::new(),
             totals: (0, 0),
@@ -691,34 +645,21 @@ impl<'o> JobRun<'o> {
         let mut own = std::mem::take(&mut result.diagnostics);
         let dup_enabled = self.opts.rules.is_enabled(RuleCode::R006);
         let mut marked_invalid = Vec::new();
+        // Ids land anywhere in the map, so ask for each one's slot a few ids ahead.
+        const AHEAD: usize = 8;
+        for id in result.ids.iter().take(AHEAD) {
+            self.first_ids.prefetch(IdKey::new(id.hash));
+        }
         for (k, id) in result.ids.iter().enumerate() {
+            if let Some(ahead) = result.ids.get(k + AHEAD) {
+                self.first_ids.prefetch(IdKey::new(ahead.hash));
+            }
             let line = line_base + id.rel_line + 1;
-            let key = IdKey {
-                lo: id.hash as u64,
-                hi: (id.hash >> 64) as u64,
-            };
-            let part = (key.hi >> (64 - ID_MAP_PARTS.trailing_zeros())) as usize;
-            let (first_file, first_line) = match self.first_ids[part].entry(key) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    match FirstSeen::pack(index, line) {
-                        Some(p) => {
-                            v.insert(p);
-                        }
-                        None => {
-                            v.insert(FirstSeen::WIDE);
-                            self.wide_ids.insert(key, (index, line));
-                        }
-                    }
-                    continue;
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    let f = *o.get();
-                    if f.0 == FirstSeen::WIDE.0 {
-                        self.wide_ids[&key]
-                    } else {
-                        (f.file(), f.line())
-                    }
-                }
+            let Some((first_file, first_line)) =
+                self.first_ids
+                    .first_or_insert(IdKey::new(id.hash), index, line)
+            else {
+                continue;
             };
             if !dup_enabled {
                 continue;
@@ -771,10 +712,7 @@ impl<'o> JobRun<'o> {
     /// not rehash again and again while it grows.
     fn reserve_ids(&mut self, bytes: u64) {
         if self.opts.rules.is_enabled(RuleCode::R006) {
-            let expected = (bytes / 1024).min(1 << 26) as usize / ID_MAP_PARTS;
-            for part in &mut self.first_ids {
-                part.reserve(expected.saturating_sub(part.len()));
-            }
+            self.first_ids.reserve((bytes / 1024).min(1 << 26) as usize);
         }
     }
 
@@ -1009,28 +947,6 @@ impl<'o> JobRun<'o> {
             job: None,
             first_input: files.first().map(|f| f.display.to_string()),
         })
-    }
-}
-
-/// The keys of the id map are already 128-bit hashes: hashing them again (SipHash) would
-/// only cost time, so the map uses their low 64 bits as they are.
-type IdHasher = std::hash::BuildHasherDefault<PassThrough>;
-
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only reached for keys other than `IdKey`; fold them in so the hasher stays correct.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
