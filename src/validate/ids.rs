@@ -43,9 +43,10 @@ impl IdKey {
     }
 }
 
-/// The first place of an id in one word: the file index in the top 24 bits, the line (from
-/// 1) in the low 40. Zero marks an empty slot, since no line is 0; places that do not fit,
-/// which no real input has, go to a side map and are marked [`Slot::WIDE`].
+/// A slot: an id's hash and its first place in one word, the file index in the top 24 bits
+/// and the line (counted from 1) in the low 40. A zero place marks an empty slot, since no
+/// line is 0; places that do not fit, which no real input has, go to a side map and are
+/// marked [`Slot::WIDE`].
 #[derive(Clone, Copy, Default)]
 struct Slot {
     lo: u64,
