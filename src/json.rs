@@ -608,7 +608,7 @@ fn hex4(raw: &[u8], at: usize) -> u32 {
 }
 
 #[inline]
-fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     while pos < b.len() && is_ws(b[pos]) {
         pos += 1;
     }
@@ -662,7 +662,7 @@ fn unexpected_value(b: &[u8], pos: usize, c: u8, stack: &[Frame]) -> SyntaxError
     }
 }
 
-fn literal(b: &[u8], pos: usize, word: &[u8]) -> Result<usize, SyntaxError> {
+pub(crate) fn literal(b: &[u8], pos: usize, word: &[u8]) -> Result<usize, SyntaxError> {
     for (i, &w) in word.iter().enumerate() {
         if b.get(pos + i) != Some(&w) {
             return Err(SyntaxError {
@@ -677,7 +677,7 @@ fn literal(b: &[u8], pos: usize, word: &[u8]) -> Result<usize, SyntaxError> {
     Ok(pos + word.len())
 }
 
-fn scan_number(b: &[u8], start: usize) -> Result<usize, SyntaxError> {
+pub(crate) fn scan_number(b: &[u8], start: usize) -> Result<usize, SyntaxError> {
     let mut pos = start;
     if b[pos] == b'-' {
         pos += 1;
@@ -912,6 +912,22 @@ mod avx2 {
         }
     }
 
+    impl Block {
+        /// The bytes `d` and `D`.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn letter_d(self) -> u64 {
+            // `D` is `d` without bit 5.
+            let fold = _mm256_set1_epi8(0x20);
+            let d = _mm256_set1_epi8(b'd' as i8);
+            let Block(lo, hi) = self;
+            bits(
+                _mm256_cmpeq_epi8(_mm256_or_si256(lo, fold), d),
+                _mm256_cmpeq_epi8(_mm256_or_si256(hi, fold), d),
+            )
+        }
+    }
+
     /// The sign bits of two 32-byte masks as one 64-bit mask.
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -959,7 +975,11 @@ mod avx2 {
     /// # Safety
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn scan_string(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    ///
+    /// Returns the position after the closing quote, whether the string holds an escape, and
+    /// whether it may hold a surrogate escape (`\\uD800`–`\\uDFFF`: a `\\u` followed by `d`
+    /// or `D`), which JSON readers pair up or reject.
+    pub unsafe fn scan_string(b: &[u8], start: usize) -> Option<(usize, bool, bool)> {
         let len = b.len();
         let mut i = start + 1;
         // Most strings are short keys and values with no escape: one 32-byte look settles them.
@@ -973,7 +993,7 @@ mod avx2 {
                 _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl_max), ctl_max),
             )) as u32;
             if q != 0 && other & ((q & q.wrapping_neg()) - 1) == 0 {
-                return Some((i + q.trailing_zeros() as usize + 1, false));
+                return Some((i + q.trailing_zeros() as usize + 1, false, false));
             }
         }
         let mut carry = 0u64;
@@ -981,6 +1001,10 @@ mod avx2 {
         // block before.
         let mut hex_due = 0u64;
         let mut any_escape = false;
+        // Whether a `\\u` ended the block before (its first digit opens this one), and whether
+        // some `\\u` was followed by `d`/`D`.
+        let mut unicode_carry = 0u64;
+        let mut maybe_surrogate = false;
         loop {
             let block = if i + 64 <= len {
                 // SAFETY: AVX2 is available (this function's contract) and `i + 64 <= len`.
@@ -1017,13 +1041,22 @@ mod avx2 {
                     return None;
                 }
                 hex_due = (unicode >> 63) | (unicode >> 62) | (unicode >> 61) | (unicode >> 60);
+                let first_digits = (unicode << 1) | unicode_carry;
+                if first_digits != 0 {
+                    maybe_surrogate |= first_digits & block.letter_d() != 0;
+                }
+                unicode_carry = unicode >> 63;
             }
             if quotes != 0 {
                 // A hex digit still due would have been where the quote is.
                 if hex_due != 0 {
                     return None;
                 }
-                return Some((i + quotes.trailing_zeros() as usize + 1, any_escape));
+                return Some((
+                    i + quotes.trailing_zeros() as usize + 1,
+                    any_escape,
+                    maybe_surrogate,
+                ));
             }
             if i + 64 >= len {
                 return None;
@@ -1068,7 +1101,18 @@ mod sse2 {
 /// Scans the string starting at the quote at `start`; returns the position after the
 /// closing quote and whether the contents hold an escape.
 #[inline]
-fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
+pub(crate) fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
+    scan_string_surrogates(b, start).map(|(end, escaped, _)| (end, escaped))
+}
+
+/// [`scan_string`], also telling whether the string may hold a surrogate escape (`true`
+/// whenever that was not worked out), so that callers who must pair surrogates up only look
+/// at strings that may have them.
+#[inline]
+pub(crate) fn scan_string_surrogates(
+    b: &[u8],
+    start: usize,
+) -> Result<(usize, bool, bool), SyntaxError> {
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
         // SAFETY: the CPU supports AVX2 (checked at run time just above).
@@ -1078,7 +1122,7 @@ fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
         // Anything unusual (an error, or a string running to the end of the line) is left to
         // the byte loop below, which alone words the errors.
     }
-    scan_string_bytes(b, start)
+    scan_string_bytes(b, start).map(|(end, escaped)| (end, escaped, escaped))
 }
 
 /// [`scan_string`] a byte (or a plain run) at a time: the reference version, and the one
@@ -1545,6 +1589,8 @@ mod tests {
             Just("\\\"".to_string()),
             Just("\"".to_string()),
             Just("\\u00e9".to_string()),
+            Just("\\ud83d".to_string()),
+            Just("\\uDE00".to_string()),
             Just("\\u12".to_string()),
             Just("\\x".to_string()),
             Just("\\n".to_string()),
@@ -1564,7 +1610,21 @@ mod tests {
                 // SAFETY: AVX2 was detected above.
                 let fast = unsafe { avx2::scan_string(line, pad) };
                 match fast {
-                    Some(done) => prop_assert_eq!(Ok(done), slow),
+                    Some((end, escaped, maybe_surrogate)) => {
+                        prop_assert_eq!(Ok((end, escaped)), slow);
+                        let raw = &b[pad + 1..end - 1];
+                        let mut k = 0;
+                        let mut has_surrogate = false;
+                        while k < raw.len() {
+                            if raw[k] == b'\\' {
+                                has_surrogate |= raw[k + 1] == b'u' && raw[k + 2] | 0x20 == b'd';
+                                k += 2;
+                            } else {
+                                k += 1;
+                            }
+                        }
+                        prop_assert!(maybe_surrogate || !has_surrogate);
+                    }
                     None => prop_assert!(slow.is_err(), "fell back on a good string: {:?}", text),
                 }
             }

@@ -26,6 +26,7 @@ pub mod rules;
 pub mod scan;
 pub mod schema;
 pub mod schema_simd;
+pub mod schema_tape;
 pub mod shard;
 pub mod validate;
 

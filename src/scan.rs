@@ -29,8 +29,8 @@ pub const MAX_POINTER_BYTES: usize = 4096;
 /// Something that checks a `modelInput` body against the model's schema (see
 /// [`crate::schema`]). Implementations are shared by all worker threads.
 pub trait BodyCheck: Sync {
-    /// Checks one body (the raw bytes of the `modelInput` object) and adds its findings.
-    fn check(&self, body: &[u8], findings: &mut BodyFindings);
+    /// Checks one body (the text of the `modelInput` object) and adds its findings.
+    fn check(&self, body: &str, findings: &mut BodyFindings);
 }
 
 /// The findings of one body: the first `max_listed` in full, the rest only counted, so a
@@ -179,6 +179,9 @@ struct ChunkChecker<'a, 'r> {
     rules: &'r LineRules<'a>,
     place: &'r ChunkPlace,
     chunk: &'r [u8],
+    /// The chunk as text when it is all valid UTF-8 (it almost always is), so bodies are
+    /// handed on as text without a second check.
+    text: Option<&'r str>,
     out: ChunkResult,
     scanner: Scanner,
     body_findings: BodyFindings,
@@ -217,10 +220,15 @@ struct Pending {
 
 /// Checks every line of `chunk`.
 pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> ChunkResult {
+    // One check of the whole chunk is far cheaper than one per line; only chunks with a bad
+    // byte are checked line by line, to find it.
+    let text = simdutf8::basic::from_utf8(chunk).ok();
+    let utf8_ok = text.is_some();
     let mut c = ChunkChecker {
         rules,
         place,
         chunk,
+        text,
         out: ChunkResult {
             newlines: 0,
             records: 0,
@@ -243,9 +251,6 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
         last_column: (usize::MAX, 0, 1),
         current_line: (usize::MAX, 0),
     };
-    // One check of the whole chunk is far cheaper than one per line; only chunks with a bad
-    // byte are checked line by line, to find it.
-    let utf8_ok = simdutf8::basic::from_utf8(chunk).is_ok();
     let mut start = 0;
     // The BOM is not part of line 1's text: columns on line 1 count from after it, as
     // editors show them.
@@ -471,8 +476,14 @@ impl ChunkChecker<'_, '_> {
                 let body_check = self.rules.body.filter(|_| size <= MAX_MODEL_INPUT_BYTES);
                 if let Some(body) = body_check {
                     let body_bytes = &line[m.value_start..m.value_end];
+                    // The line is valid UTF-8 (checked before it was scanned), and a body
+                    // starts and ends at ASCII bytes, so the slice is text.
+                    let body_text = match self.text {
+                        Some(text) => &text[start + m.value_start..start + m.value_end],
+                        None => std::str::from_utf8(body_bytes).unwrap_or_default(),
+                    };
                     self.body_findings.clear();
-                    body.check(body_bytes, &mut self.body_findings);
+                    body.check(body_text, &mut self.body_findings);
                     let unlisted = self.body_findings.unlisted;
                     let mut listed = std::mem::take(&mut self.body_findings.listed);
                     for (i, &n) in unlisted.iter().enumerate() {
@@ -485,7 +496,11 @@ impl ChunkChecker<'_, '_> {
                     } else {
                         Vec::new()
                     };
-                    let offsets = crate::json::locate_pointers(body_bytes, &pointers);
+                    let offsets = if pointers.is_empty() {
+                        Vec::new()
+                    } else {
+                        crate::json::locate_pointers(body_bytes, &pointers)
+                    };
                     for (k, f) in listed.drain(..).enumerate() {
                         // With no room left (body findings are never validating-phase ones),
                         // the findings are only counted, at the body's start.

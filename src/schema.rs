@@ -19,15 +19,15 @@ use crate::error::{Error, Result};
 use crate::models::Resolution;
 use crate::rules::RuleCode;
 use crate::scan::{BodyCheck, BodyFinding, BodyFindings};
-use crate::schema_simd::{BodyParser, SimdJson};
+use crate::schema_tape::{BodyTape, TapeJson, TapeNode};
 use crate::validate::ValidateOptions;
 use crate::InvocationType;
 
 include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
 
 thread_local! {
-    /// One reusable simd-json parser per worker thread.
-    static PARSER: std::cell::RefCell<BodyParser> = std::cell::RefCell::new(BodyParser::new());
+    /// One reusable tape builder per worker thread.
+    static TAPE: std::cell::RefCell<BodyTape> = std::cell::RefCell::new(BodyTape::new());
 }
 
 /// The family every Converse-type job is checked with, whatever the model.
@@ -152,8 +152,8 @@ pub const MAX_ENUMERATED_VALUES: usize = 100_000;
 
 /// A compiled schema plus the semantic checks a schema cannot express well.
 pub struct SchemaCheck {
-    /// For the fast path: validates simd-json's borrowed DOM without building a `Value`.
-    fast: Validator<SimdJson>,
+    /// For the fast path: validates a body's tape without building a `Value`.
+    fast: Validator<TapeJson>,
     /// For failing bodies only: detailed errors over a `serde_json::Value`.
     validator: Validator,
     first_turn: Option<bool>,
@@ -175,7 +175,7 @@ impl SchemaCheck {
                 path: origin,
                 message: e.to_string(),
             })?;
-        let fast = jsonschema::options_for::<SimdJson>()
+        let fast = jsonschema::options_for::<TapeJson>()
             .with_draft(jsonschema::Draft::Draft202012)
             .build(schema)
             .map_err(|e| Error::Schema {
@@ -190,22 +190,20 @@ impl SchemaCheck {
         })
     }
 
-    /// Whether the semantic rules pass, on the borrowed DOM (the fast path).
-    fn semantic_ok(&self, body: &simd_json::BorrowedValue<'_>) -> bool {
-        use simd_json::prelude::*;
+    /// Whether the semantic rules pass, on the body's tape (the fast path).
+    fn semantic_ok<'a>(&self, body: TapeNode<'a>) -> bool {
+        use jsonschema::json::{Array, Node};
         if self.converse && body.get("toolConfig").is_some() {
             return false;
         }
         if let Some(skip_system) = self.first_turn {
             if let Some(messages) = body.get("messages").and_then(|m| m.as_array()) {
-                let first = messages.iter().find(|m| {
-                    !(skip_system && m.get("role").and_then(|r| r.as_str()) == Some("system"))
-                });
+                let role = |m: &TapeNode<'a>| m.get("role").and_then(|r| r.as_string());
+                let first = messages
+                    .elements()
+                    .find(|m| !(skip_system && role(m).as_deref() == Some("system")));
                 if let Some(m) = first {
-                    if m.get("role")
-                        .and_then(|r| r.as_str())
-                        .is_some_and(|r| r != "user")
-                    {
+                    if role(&m).is_some_and(|r| r != "user") {
                         return false;
                     }
                 }
@@ -246,21 +244,21 @@ impl SchemaCheck {
 }
 
 impl BodyCheck for SchemaCheck {
-    fn check(&self, body: &[u8], out: &mut BodyFindings) {
-        // Most bodies are valid: parse them with simd-json into a reused buffer and validate
-        // the borrowed DOM; only a body that fails (or that a semantic rule flags) is decoded
-        // again into a `Value` to build detailed findings.
-        let clean = PARSER.with(|p| {
-            p.borrow_mut()
+    fn check(&self, body: &str, out: &mut BodyFindings) {
+        // Most bodies are valid: validate their tape (built into reused buffers, strings left
+        // undecoded); only a body that fails, that a semantic rule flags or that the tape
+        // declines is decoded again into a `Value` to build detailed findings.
+        let clean = TAPE.with(|t| {
+            t.borrow_mut()
                 .parse(body, |node| {
-                    self.fast.is_valid(node) && self.semantic_ok(node.value())
+                    self.fast.is_valid(node) && self.semantic_ok(node)
                 })
                 .unwrap_or(false)
         });
         if clean {
             return;
         }
-        let value = match serde_json::from_slice::<Value>(body) {
+        let value = match serde_json::from_str::<Value>(body) {
             Ok(value) => value,
             Err(e) => {
                 // The scanner accepted the body, so only what serde_json refuses and RFC 8259
@@ -282,7 +280,7 @@ impl BodyCheck for SchemaCheck {
         let start = out.listed.len();
         if self.validator.is_valid(&value) {
             // Nothing to list.
-        } else if crate::json::more_values_than(body, MAX_ENUMERATED_VALUES) {
+        } else if crate::json::more_values_than(body.as_bytes(), MAX_ENUMERATED_VALUES) {
             // `iter_errors` collects every error before yielding the first, a few hundred
             // bytes each: a body of millions of wrong values would take gigabytes. Report
             // its first error only.
@@ -667,7 +665,7 @@ mod tests {
     ) -> Vec<(RuleCode, String)> {
         let check = SchemaCheck::new(&schema, "test".into(), family, converse).unwrap();
         let mut out = BodyFindings::new(usize::MAX, &crate::rules::RuleSelection::default());
-        check.check(body.as_bytes(), &mut out);
+        check.check(body, &mut out);
         out.listed
             .into_iter()
             .map(|f| (f.code, f.pointer))
@@ -683,7 +681,7 @@ mod tests {
         let strings: Vec<&str> = vec!["\"s\""; 30];
         let body = format!("{{\"a\":[{}],{}}}", strings.join(","), extra.join(","));
         let mut out = BodyFindings::new(10, &crate::rules::RuleSelection::default());
-        check.check(body.as_bytes(), &mut out);
+        check.check(&body, &mut out);
         assert_eq!(out.listed.len(), 10);
         let listed = |code| out.listed.iter().filter(|f| f.code == code).count() as u64;
         assert_eq!(

@@ -1,4 +1,8 @@
-//! Differential tests: `Validator<SimdJson>` against `Validator<SerdeJson>` on the same text.
+//! Differential tests: `Validator<SimdJson>` and `Validator<TapeJson>` against
+//! `Validator<SerdeJson>` on the same text.
+//!
+//! The tape may decline a text (the caller then takes the `serde_json` path); it must decline
+//! every text `serde_json` rejects, and agree on every text it accepts.
 //!
 //! Each instance is parsed by `serde_json::from_str` and by [`BodyParser`]; both validators must
 //! then agree on `is_valid`, the first error, the full error list (kind, instance path, schema
@@ -12,6 +16,7 @@ use proptest::prelude::*;
 use serde_json::{json, Number, Value};
 
 use super::{BodyParseError, BodyParser, SimdJson, SimdNode};
+use crate::schema_tape::{BodyTape, TapeJson};
 
 /// What a validator says about one instance, in a form two representations can be compared by.
 #[derive(Debug, PartialEq)]
@@ -67,6 +72,7 @@ struct Pair {
     name: &'static str,
     serde: Validator<SerdeJson>,
     simd: Validator<SimdJson>,
+    tape: Validator<TapeJson>,
 }
 
 fn schemas() -> Vec<(&'static str, Value)> {
@@ -296,6 +302,7 @@ static PAIRS: LazyLock<Vec<Pair>> = LazyLock::new(|| {
             name,
             serde: build::<SerdeJson>(&schema),
             simd: build::<SimdJson>(&schema),
+            tape: build::<TapeJson>(&schema),
         })
         .collect()
 });
@@ -426,14 +433,19 @@ fn instances() -> Vec<String> {
     all
 }
 
-/// Compares both validators on `text`; `None` when `serde_json` does not read it as JSON.
+/// Compares the validators on `text`; `None` when `serde_json` does not read it as JSON.
 fn compare(pair: &Pair, parser: &mut BodyParser, text: &str) -> Option<Outcome> {
+    let mut tape = BodyTape::new();
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(error) => {
             assert!(
                 parser.parse(text.as_bytes(), |_| ()).is_err(),
                 "simd-json accepts what serde_json rejects ({error}): {text}"
+            );
+            assert!(
+                tape.parse(text, |_| ()).is_none(),
+                "the tape accepts what serde_json rejects ({error}): {text}"
             );
             return None;
         }
@@ -446,7 +458,44 @@ fn compare(pair: &Pair, parser: &mut BodyParser, text: &str) -> Option<Outcome> 
         .unwrap_or_else(|error| panic!("simd-json rejects {text}: {error}"));
     assert_eq!(round_trip, value, "to_value differs for {text}");
     assert_eq!(got, expected, "schema {}, instance {text}", pair.name);
+    if let Some((got, round_trip)) = tape.parse(text, |root| {
+        (outcome(&pair.tape, root), root.to_value().into_owned())
+    }) {
+        assert_eq!(round_trip, value, "tape: to_value differs for {text}");
+        assert_eq!(got, expected, "tape: schema {}, instance {text}", pair.name);
+    }
     Some(got)
+}
+
+#[test]
+fn the_tape_takes_most_of_the_corpus() {
+    let mut tape = BodyTape::new();
+    let readable: Vec<String> = instances()
+        .into_iter()
+        .filter(|text| serde_json::from_str::<Value>(text).is_ok())
+        .collect();
+    let taken = readable
+        .iter()
+        .filter(|text| tape.parse(text, |_| ()).is_some())
+        .count();
+    // Declined: repeated keys, escaped keys, deep nesting; nothing else in the corpus.
+    assert!(
+        taken * 10 >= readable.len() * 9,
+        "the tape takes only {taken} of {} readable instances",
+        readable.len()
+    );
+    for declined in [
+        r#"{"a": 1, "a": 2}"#,
+        r#"{"\u0061": 1, "b": 2}"#,
+        r#"["\ud800"]"#,
+        r#"["\udc00\ud800"]"#,
+        "1e400",
+    ] {
+        assert!(tape.parse(declined, |_| ()).is_none(), "{declined}");
+    }
+    for taken in [r#"["\ud83d\ude00", "\\ud800"]"#, "-0", r#"{"a": {"a": 1}}"#] {
+        assert!(tape.parse(taken, |_| ()).is_some(), "{taken}");
+    }
 }
 
 #[test]

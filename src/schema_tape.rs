@@ -1,0 +1,724 @@
+//! JSON Schema validation of `modelInput` bodies from a flat tape over the body's own bytes.
+//!
+//! A body is mostly one or two long strings (the prompt), and a schema only ever asks their
+//! type and, at most, their length. A DOM (simd-json's or `serde_json`'s) copies and unescapes
+//! every string before the validator looks at any; this tape instead records, for each value,
+//! its kind and its span in the body, in one pass of the scanner's string and number
+//! routines, and decodes a string only when a keyword reads it (an `enum` on `role`, say).
+//! [`TapeJson`] implements `jsonschema`'s [`Json`] representation traits over it.
+//!
+//! Guarantee: for every body the tape accepts, a `Validator<TapeJson>` gives the same answers
+//! (`is_valid`, errors, evaluation output) as a `Validator<SerdeJson>` on
+//! `serde_json::from_slice` of the same bytes. The tape declines ([`BodyTape::parse`] returns
+//! `None`) every body where the two readings could differ, and callers then take the
+//! `serde_json` path:
+//!
+//! - text that is not JSON, or not UTF-8;
+//! - a number `serde_json` does not read (`1e400`); the others are read by `serde_json` itself,
+//!   so `-0`, big integers and float rounding are its own;
+//! - a lone surrogate escape (`serde_json` rejects it);
+//! - a key repeated in one object (`serde_json` keeps one member);
+//! - nesting deeper than [`MAX_DEPTH`] (`serde_json` stops at 128 levels).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use jsonschema::json::{cmp, Array, Json, Node, NodeIdentity, Object};
+use jsonschema::types::JsonType;
+use serde_json::{Map, Number, Value};
+
+use crate::json::{decode_string_contents, literal, scan_number, scan_string_surrogates, skip_ws};
+
+/// Deepest nesting of arrays and objects the tape takes; deeper bodies go to `serde_json`,
+/// which stops at 128.
+pub const MAX_DEPTH: usize = 100;
+
+/// `uniqueItems` compares pairwise up to this many elements, as `jsonschema` does for serde
+/// values; beyond it the elements are converted and hashed by the crate's own routine.
+const PAIRWISE_UNIQUE_LIMIT: usize = 15;
+
+/// Objects with more members than this are checked for repeated keys with a hash set.
+const PAIRWISE_KEYS_LIMIT: usize = 16;
+
+/// The tape as a `jsonschema` instance representation: build validators with
+/// `jsonschema::options_for::<TapeJson>()` and feed them the nodes [`BodyTape::parse`] hands
+/// out.
+pub struct TapeJson;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Null,
+    False,
+    True,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+/// One value of the body. Objects are followed by their members as key, value, key, value;
+/// arrays by their elements; `next` is the index just past the value's subtree.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    kind: Kind,
+    /// Strings: whether the contents hold an escape.
+    escaped: bool,
+    /// Strings: the contents (between the quotes); numbers: the literal.
+    start: u32,
+    end: u32,
+    /// Containers: members or elements; numbers: index in [`BodyTape::numbers`].
+    count: u32,
+    next: u32,
+}
+
+/// Builds tapes, reusing its vectors from one body to the next (one per thread).
+#[derive(Default, Debug)]
+pub struct BodyTape {
+    entries: Vec<Entry>,
+    numbers: Vec<Number>,
+    /// Open containers: (entry index, members or elements so far).
+    stack: Vec<(u32, u32)>,
+}
+
+impl BodyTape {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds the tape of `body` and calls `f` with its root, or returns `None` when the tape
+    /// declines the body (see the module docs).
+    pub fn parse<T>(&mut self, text: &str, f: impl FnOnce(TapeNode<'_>) -> T) -> Option<T> {
+        let body = text.as_bytes();
+        if body.len() >= u32::MAX as usize {
+            return None;
+        }
+        self.entries.clear();
+        self.numbers.clear();
+        self.stack.clear();
+        let built = self.build(body);
+        self.stack.clear();
+        built?;
+        let doc = Doc {
+            text,
+            entries: &self.entries,
+            numbers: &self.numbers,
+        };
+        Some(f(TapeNode::Tape(doc, 0)))
+    }
+
+    fn build(&mut self, b: &[u8]) -> Option<()> {
+        let mut pos = skip_ws(b, 0);
+        'value: loop {
+            match *b.get(pos)? {
+                c @ (b'{' | b'[') => {
+                    let kind = if c == b'{' { Kind::Object } else { Kind::Array };
+                    self.stack.push((self.entries.len() as u32, 0));
+                    if self.stack.len() > MAX_DEPTH {
+                        return None;
+                    }
+                    self.push(kind, pos, pos, 0);
+                    pos = skip_ws(b, pos + 1);
+                    let close = if kind == Kind::Object { b'}' } else { b']' };
+                    if b.get(pos) == Some(&close) {
+                        pos += 1;
+                        self.close(b);
+                    } else {
+                        if kind == Kind::Object {
+                            pos = self.key(b, pos)?;
+                        }
+                        continue 'value;
+                    }
+                }
+                b'"' => pos = self.string(b, pos)?,
+                b'-' | b'0'..=b'9' => {
+                    let end = scan_number(b, pos).ok()?;
+                    let number: Number = serde_json::from_slice(&b[pos..end]).ok()?;
+                    self.push(Kind::Number, pos, end, self.numbers.len() as u32);
+                    self.numbers.push(number);
+                    pos = end;
+                }
+                b't' => {
+                    let end = literal(b, pos, b"true").ok()?;
+                    self.push(Kind::True, pos, end, 0);
+                    pos = end;
+                }
+                b'f' => {
+                    let end = literal(b, pos, b"false").ok()?;
+                    self.push(Kind::False, pos, end, 0);
+                    pos = end;
+                }
+                b'n' => {
+                    let end = literal(b, pos, b"null").ok()?;
+                    self.push(Kind::Null, pos, end, 0);
+                    pos = end;
+                }
+                _ => return None,
+            }
+            // A value ended: count it, then close containers until the next value.
+            loop {
+                let Some(top) = self.stack.last_mut() else {
+                    return (skip_ws(b, pos) == b.len()).then_some(());
+                };
+                top.1 += 1;
+                let is_object = self.entries[top.0 as usize].kind == Kind::Object;
+                pos = skip_ws(b, pos);
+                match (*b.get(pos)?, is_object) {
+                    (b',', true) => {
+                        pos = self.key(b, skip_ws(b, pos + 1))?;
+                        continue 'value;
+                    }
+                    (b',', false) => {
+                        pos = skip_ws(b, pos + 1);
+                        continue 'value;
+                    }
+                    (b'}', true) | (b']', false) => {
+                        pos += 1;
+                        if !self.close(b) {
+                            return None;
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, kind: Kind, start: usize, end: usize, count: u32) {
+        let next = self.entries.len() as u32 + 1;
+        self.entries.push(Entry {
+            kind,
+            escaped: false,
+            start: start as u32,
+            end: end as u32,
+            count,
+            next,
+        });
+    }
+
+    /// Reads the string at `pos` into the tape; returns the position after it.
+    fn string(&mut self, b: &[u8], pos: usize) -> Option<usize> {
+        let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos).ok()?;
+        if maybe_surrogate && has_lone_surrogate(&b[pos + 1..end - 1]) {
+            return None;
+        }
+        self.push(Kind::String, pos + 1, end - 1, 0);
+        self.entries.last_mut().expect("just pushed").escaped = escaped;
+        Some(end)
+    }
+
+    /// Reads `"key" :` at `pos`; returns the position of the member's value.
+    fn key(&mut self, b: &[u8], pos: usize) -> Option<usize> {
+        if b.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let end = self.string(b, pos)?;
+        let colon = skip_ws(b, end);
+        (b.get(colon) == Some(&b':')).then(|| skip_ws(b, colon + 1))
+    }
+
+    /// Closes the innermost container; `false` when an object repeats a key.
+    fn close(&mut self, b: &[u8]) -> bool {
+        let (index, count) = self.stack.pop().expect("a container is open");
+        let next = self.entries.len() as u32;
+        let entry = &mut self.entries[index as usize];
+        entry.count = count;
+        entry.next = next;
+        entry.kind != Kind::Object || count < 2 || !self.repeats_a_key(b, index as usize)
+    }
+
+    /// Whether the object at `object` names a key twice. Keys with an escape count as
+    /// repeats: they are rare, and comparing them would mean decoding them, so such bodies
+    /// are left to `serde_json`.
+    fn repeats_a_key(&self, b: &[u8], object: usize) -> bool {
+        let entries = &self.entries;
+        let raw = |key: usize| &b[entries[key].start as usize..entries[key].end as usize];
+        let keys = || MemberEntries::new(entries, object).map(|(key, _)| key);
+        if keys().any(|key| entries[key].escaped) {
+            return true;
+        }
+        if entries[object].count as usize <= PAIRWISE_KEYS_LIMIT {
+            keys()
+                .enumerate()
+                .any(|(n, key)| keys().take(n).any(|earlier| raw(earlier) == raw(key)))
+        } else {
+            let mut seen = HashSet::with_capacity(entries[object].count as usize);
+            !keys().all(|key| seen.insert(raw(key)))
+        }
+    }
+}
+
+/// The keys' positions of an object's members, for checks while building.
+struct MemberEntries<'t> {
+    entries: &'t [Entry],
+    at: usize,
+    left: u32,
+}
+
+impl<'t> MemberEntries<'t> {
+    fn new(entries: &'t [Entry], object: usize) -> Self {
+        MemberEntries {
+            entries,
+            at: object + 1,
+            left: entries[object].count,
+        }
+    }
+}
+
+impl Iterator for MemberEntries<'_> {
+    /// (key index, value index).
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let (key, value) = (self.at, self.at + 1);
+        self.at = self.entries[value].next as usize;
+        Some((key, value))
+    }
+}
+
+/// Whether escaped string contents hold a `\u` surrogate escape that is not half of a pair:
+/// `serde_json` rejects those, so the tape must decline them.
+fn has_lone_surrogate(raw: &[u8]) -> bool {
+    let hex4 = |at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(raw.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let mut consumed = 0;
+    for p in memchr::memchr_iter(b'\\', raw) {
+        if p < consumed {
+            continue;
+        }
+        if raw.get(p + 1) != Some(&b'u') {
+            consumed = p + 2;
+            continue;
+        }
+        let Some(unit) = hex4(p + 2) else {
+            return true;
+        };
+        consumed = p + 6;
+        match unit {
+            0xD800..=0xDBFF => {
+                let low = (raw.get(p + 6..p + 8) == Some(b"\\u"))
+                    .then(|| hex4(p + 8))
+                    .flatten();
+                if !low.is_some_and(|l| (0xDC00..=0xDFFF).contains(&l)) {
+                    return true;
+                }
+                consumed = p + 12;
+            }
+            0xDC00..=0xDFFF => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A built tape and the body it spans.
+#[derive(Clone, Copy, Debug)]
+pub struct Doc<'a> {
+    text: &'a str,
+    entries: &'a [Entry],
+    numbers: &'a [Number],
+}
+
+impl<'a> Doc<'a> {
+    fn string(&self, index: usize) -> Cow<'a, str> {
+        let e = &self.entries[index];
+        let raw = &self.text[e.start as usize..e.end as usize];
+        if e.escaped {
+            decode_string_contents(raw.as_bytes(), true)
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+
+    /// Whether the string at `index` reads as `expected`, without decoding when it has no
+    /// escape.
+    fn string_is(&self, index: usize, expected: &str) -> bool {
+        let e = &self.entries[index];
+        if e.escaped {
+            self.string(index) == expected
+        } else {
+            &self.text[e.start as usize..e.end as usize] == expected
+        }
+    }
+}
+
+/// One value of a body: a node of the tape, or a free-standing string (a property name that
+/// `propertyNames` validates).
+#[derive(Clone, Copy, Debug)]
+pub enum TapeNode<'a> {
+    /// The value at an index of the tape.
+    Tape(Doc<'a>, usize),
+    /// A string that is not part of the tape.
+    Str(&'a str),
+}
+
+/// An object node; see [`Object`].
+#[derive(Clone, Copy, Debug)]
+pub struct TapeObject<'a>(Doc<'a>, usize);
+
+/// An array node; see [`Array`].
+#[derive(Clone, Copy, Debug)]
+pub struct TapeArray<'a>(Doc<'a>, usize);
+
+impl Json for TapeJson {
+    type Node<'a> = TapeNode<'a>;
+    type PreparedKey = Box<str>;
+    type StringBuffer = ();
+
+    // Objects are scanned linearly, so a members pass over a few keys beats one lookup per
+    // required name.
+    const KEYS_PER_LOOKUP: usize = 2;
+    // A tape is a tree: no value contains itself.
+    const ACYCLIC: bool = true;
+
+    fn prepare_key(key: &str) -> Box<str> {
+        key.into()
+    }
+
+    fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(TapeNode<'_>) -> T) -> T {
+        f(TapeNode::Str(string))
+    }
+}
+
+impl<'a> TapeNode<'a> {
+    fn entry(&self) -> Option<(Doc<'a>, usize, &'a Entry)> {
+        match *self {
+            TapeNode::Tape(doc, index) => Some((doc, index, &doc.entries[index])),
+            TapeNode::Str(_) => None,
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        self.entry().map_or(Kind::String, |(_, _, e)| e.kind)
+    }
+
+    /// The member `key` of an object node.
+    pub fn get(&self, key: &str) -> Option<TapeNode<'a>> {
+        self.as_object().and_then(|o| o.find(key))
+    }
+}
+
+impl<'a> Node<'a, TapeJson> for TapeNode<'a> {
+    type Object = TapeObject<'a>;
+    type Array = TapeArray<'a>;
+    type Number = Number;
+
+    fn as_object(&self) -> Option<TapeObject<'a>> {
+        match self.entry()? {
+            (doc, index, e) if e.kind == Kind::Object => Some(TapeObject(doc, index)),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<TapeArray<'a>> {
+        match self.entry()? {
+            (doc, index, e) if e.kind == Kind::Array => Some(TapeArray(doc, index)),
+            _ => None,
+        }
+    }
+
+    fn as_string(&self) -> Option<Cow<'a, str>> {
+        match *self {
+            TapeNode::Str(s) => Some(Cow::Borrowed(s)),
+            TapeNode::Tape(doc, index) => {
+                (doc.entries[index].kind == Kind::String).then(|| doc.string(index))
+            }
+        }
+    }
+
+    fn as_number(&self) -> Option<Number> {
+        match self.entry()? {
+            (doc, _, e) if e.kind == Kind::Number => Some(doc.numbers[e.count as usize].clone()),
+            _ => None,
+        }
+    }
+
+    fn is_number(&self) -> bool {
+        self.kind() == Kind::Number
+    }
+
+    fn as_boolean(&self) -> Option<bool> {
+        match self.kind() {
+            Kind::True => Some(true),
+            Kind::False => Some(false),
+            _ => None,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        self.kind() == Kind::Null
+    }
+
+    fn is_string(&self) -> bool {
+        self.kind() == Kind::String
+    }
+
+    fn json_type(&self) -> JsonType {
+        match self.kind() {
+            Kind::Null => JsonType::Null,
+            Kind::False | Kind::True => JsonType::Boolean,
+            Kind::Number => JsonType::Number,
+            Kind::String => JsonType::String,
+            Kind::Array => JsonType::Array,
+            Kind::Object => JsonType::Object,
+        }
+    }
+
+    fn string_length(&self) -> Option<u64> {
+        self.as_string().map(|s| s.chars().count() as u64)
+    }
+
+    fn string_length_within(&self, min: u64, max: u64) -> Option<bool> {
+        // A code point is one to four bytes of UTF-8, or an escape of up to twelve (a
+        // surrogate pair), so the count lies in `ceil(bytes / 4)..=bytes` for plain text and
+        // in `ceil(bytes / 12)..=bytes` for escaped text: most `minLength`/`maxLength` checks
+        // on long text are decided without decoding or counting.
+        let (bytes, widest) = match *self {
+            TapeNode::Str(s) => (s.len() as u64, 4),
+            TapeNode::Tape(doc, index) => {
+                let e = &doc.entries[index];
+                if e.kind != Kind::String {
+                    return None;
+                }
+                (u64::from(e.end - e.start), if e.escaped { 12 } else { 4 })
+            }
+        };
+        let fewest = bytes.div_ceil(widest);
+        if bytes < min || fewest > max {
+            return Some(false);
+        }
+        if min <= fewest && bytes <= max {
+            return Some(true);
+        }
+        self.string_length()
+            .map(|count| (min..=max).contains(&count))
+    }
+
+    // The default converts the node to a `Value` first; `enum` on every message's `role` would
+    // then allocate per record.
+    fn equals_value(&self, expected: &Value) -> bool {
+        equals_value(*self, expected)
+    }
+
+    fn to_value(&self) -> Cow<'a, Value> {
+        Cow::Owned(to_serde(*self))
+    }
+
+    fn identity(&self) -> Option<NodeIdentity> {
+        match *self {
+            // Every value of a tape has its own index for as long as the tape lives; name
+            // nodes from `with_string_node` live on the stack, apart from it.
+            TapeNode::Tape(doc, index) => Some(NodeIdentity::tagged(
+                doc.entries.as_ptr() as usize,
+                index as u32,
+            )),
+            TapeNode::Str(s) => Some(NodeIdentity::tagged(s.as_ptr() as usize, u32::MAX)),
+        }
+    }
+}
+
+/// `const`/`enum` equality under JSON Schema rules: numbers compare mathematically (`1 == 1.0`).
+/// Recursion is bounded by the tape's depth cap.
+fn equals_value(node: TapeNode<'_>, expected: &Value) -> bool {
+    match (node.json_type(), expected) {
+        (JsonType::String, Value::String(expected)) => match node {
+            TapeNode::Str(s) => s == expected,
+            TapeNode::Tape(doc, index) => doc.string_is(index, expected),
+        },
+        (JsonType::Null, Value::Null) => true,
+        (JsonType::Boolean, Value::Bool(expected)) => node.as_boolean() == Some(*expected),
+        (JsonType::Number, Value::Number(expected)) => node
+            .as_number()
+            .is_some_and(|got| cmp::equal_numbers(&got, expected)),
+        (JsonType::Array, Value::Array(expected)) => {
+            let got = node.as_array().expect("an array");
+            got.len() == expected.len()
+                && got
+                    .elements()
+                    .zip(expected)
+                    .all(|(got, expected)| equals_value(got, expected))
+        }
+        // Keys are unique on both sides, so equal counts and every expected key matching means
+        // the same key set.
+        (JsonType::Object, Value::Object(expected)) => {
+            let got = node.as_object().expect("an object");
+            got.len() == expected.len()
+                && expected.iter().all(|(key, expected)| {
+                    got.find(key).is_some_and(|got| equals_value(got, expected))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// Node-to-node equality with the same rules as [`equals_value`], for `uniqueItems`.
+fn equal_nodes(left: TapeNode<'_>, right: TapeNode<'_>) -> bool {
+    match (left.json_type(), right.json_type()) {
+        (JsonType::String, JsonType::String) => left.as_string() == right.as_string(),
+        (JsonType::Number, JsonType::Number) => match (left.as_number(), right.as_number()) {
+            (Some(l), Some(r)) => cmp::equal_numbers(&l, &r),
+            _ => false,
+        },
+        (JsonType::Array, JsonType::Array) => {
+            let (l, r) = (
+                left.as_array().expect("array"),
+                right.as_array().expect("array"),
+            );
+            l.len() == r.len()
+                && l.elements()
+                    .zip(r.elements())
+                    .all(|(l, r)| equal_nodes(l, r))
+        }
+        (JsonType::Object, JsonType::Object) => {
+            let (l, r) = (
+                left.as_object().expect("object"),
+                right.as_object().expect("object"),
+            );
+            l.len() == r.len()
+                && l.members()
+                    .all(|(key, l)| r.find(&key).is_some_and(|r| equal_nodes(l, r)))
+        }
+        (JsonType::Null, JsonType::Null) => true,
+        (JsonType::Boolean, JsonType::Boolean) => left.as_boolean() == right.as_boolean(),
+        _ => false,
+    }
+}
+
+/// The `serde_json::Value` of a node, for error reports and annotations (cold paths).
+fn to_serde(node: TapeNode<'_>) -> Value {
+    match node.json_type() {
+        JsonType::Null => Value::Null,
+        JsonType::Boolean => Value::Bool(node.as_boolean() == Some(true)),
+        JsonType::Number => node.as_number().map_or(Value::Null, Value::Number),
+        JsonType::String => Value::String(node.as_string().unwrap_or_default().into_owned()),
+        JsonType::Array => Value::Array(
+            node.as_array()
+                .expect("an array")
+                .elements()
+                .map(to_serde)
+                .collect(),
+        ),
+        JsonType::Object => {
+            let object = node.as_object().expect("an object");
+            let mut map = Map::with_capacity(object.len());
+            for (name, value) in object.members() {
+                map.insert(name.into_owned(), to_serde(value));
+            }
+            Value::Object(map)
+        }
+        // `JsonType::Integer` is never a node's type.
+        _ => Value::Null,
+    }
+}
+
+impl<'a> TapeObject<'a> {
+    /// The member named `key`.
+    fn find(&self, key: &str) -> Option<TapeNode<'a>> {
+        let TapeObject(doc, index) = *self;
+        MemberEntries::new(doc.entries, index)
+            .find(|&(k, _)| doc.string_is(k, key))
+            .map(|(_, v)| TapeNode::Tape(doc, v))
+    }
+}
+
+/// Members of an object in document order.
+pub struct TapeMembers<'a> {
+    doc: Doc<'a>,
+    inner: MemberEntries<'a>,
+}
+
+impl<'a> Iterator for TapeMembers<'a> {
+    type Item = (Cow<'a, str>, TapeNode<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (key, value) = self.inner.next()?;
+        Some((self.doc.string(key), TapeNode::Tape(self.doc, value)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.inner.left as usize;
+        (left, Some(left))
+    }
+}
+
+impl<'a> Object<'a, TapeJson> for TapeObject<'a> {
+    type Node = TapeNode<'a>;
+    type MemberName = Cow<'a, str>;
+    type MembersIter = TapeMembers<'a>;
+
+    fn len(&self) -> usize {
+        self.0.entries[self.1].count as usize
+    }
+
+    fn get(&self, key: &Box<str>) -> Option<TapeNode<'a>> {
+        self.find(key)
+    }
+
+    fn members(&self) -> TapeMembers<'a> {
+        TapeMembers {
+            doc: self.0,
+            inner: MemberEntries::new(self.0.entries, self.1),
+        }
+    }
+}
+
+/// Elements of an array.
+pub struct TapeElements<'a> {
+    doc: Doc<'a>,
+    at: usize,
+    left: u32,
+}
+
+impl<'a> Iterator for TapeElements<'a> {
+    type Item = TapeNode<'a>;
+
+    fn next(&mut self) -> Option<TapeNode<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let node = TapeNode::Tape(self.doc, self.at);
+        self.at = self.doc.entries[self.at].next as usize;
+        Some(node)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl<'a> Array<'a, TapeJson> for TapeArray<'a> {
+    type Node = TapeNode<'a>;
+    type ElementsIter = TapeElements<'a>;
+
+    fn len(&self) -> usize {
+        self.0.entries[self.1].count as usize
+    }
+
+    fn elements(&self) -> TapeElements<'a> {
+        TapeElements {
+            doc: self.0,
+            at: self.1 + 1,
+            left: self.0.entries[self.1].count,
+        }
+    }
+
+    fn is_unique(&self) -> bool {
+        let items: Vec<TapeNode<'a>> = self.elements().collect();
+        if items.len() <= PAIRWISE_UNIQUE_LIMIT {
+            return items.iter().enumerate().all(|(index, item)| {
+                items[index + 1..]
+                    .iter()
+                    .all(|other| !equal_nodes(*item, *other))
+            });
+        }
+        let values: Vec<Value> = items.into_iter().map(to_serde).collect();
+        jsonschema::json::unique::is_unique(&values)
+    }
+}
