@@ -19,6 +19,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::schema_tape::BodyTape;
+
 /// The JSON type of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
@@ -124,6 +126,9 @@ pub struct Scanner {
     stack: Vec<Frame>,
     keys: Vec<KeyRef>,
     limits: Option<Limits>,
+    /// The last key read: its quote, the position after it, whether it has an escape, and
+    /// whether it may have a surrogate escape (for the tape).
+    last_key: (usize, usize, bool, bool),
 }
 
 /// Bounds on what a line's duplicate keys cost. A hostile line can repeat a short key
@@ -193,19 +198,49 @@ impl Scanner {
     /// Scans one line (without its line end). `line` must be valid UTF-8 and must not be
     /// blank (callers report blank lines themselves).
     pub fn scan(&mut self, line: &[u8]) -> Scanned {
+        self.scan_with(line, None)
+    }
+
+    /// [`Scanner::scan`], also recording the top-level `modelInput` value into `tape` (see
+    /// [`BodyTape`]), so the body's schema check needs no second read of it. The tape is
+    /// complete when the line is a valid object with a `modelInput` (the last one, if the key
+    /// is repeated).
+    pub fn scan_recording(&mut self, line: &[u8], tape: &mut BodyTape) -> Scanned {
+        tape.begin();
+        self.scan_with(line, Some(tape))
+    }
+
+    fn scan_with(&mut self, line: &[u8], tape: Option<&mut BodyTape>) -> Scanned {
         self.stack.clear();
         self.keys.clear();
         let mut env = Envelope::default();
-        match self.run(line, &mut env) {
+        match self.run(line, &mut env, tape) {
             Ok(ValueKind::Object) => Scanned::Object(env),
             Ok(kind) => Scanned::NotObject(kind),
             Err(e) => Scanned::Invalid(e),
         }
     }
 
-    fn run(&mut self, b: &[u8], env: &mut Envelope) -> Result<ValueKind, SyntaxError> {
+    fn run(
+        &mut self,
+        b: &[u8],
+        env: &mut Envelope,
+        mut tape: Option<&mut BodyTape>,
+    ) -> Result<ValueKind, SyntaxError> {
         let len = b.len();
         let mut pos = skip_ws(b, 0);
+        // Where the `modelInput` value being recorded starts, while it is being read.
+        let mut body: Option<usize> = None;
+        // The recording calls take the body's bytes and offsets in it.
+        macro_rules! record {
+            (|$t:ident, $body:ident, $at:ident| $call:expr) => {
+                if let (Some($t), Some(start)) = (tape.as_deref_mut(), body) {
+                    let $body = &b[start..];
+                    let $at = |p: usize| p - start;
+                    $call;
+                }
+            };
+        }
         // The top-level member whose value is being read, and where its key started.
         let mut top: Option<(TopKey, usize, usize)> = None;
         let mut last_kind;
@@ -213,8 +248,18 @@ impl Scanner {
         'value: loop {
             // Expect a value at `pos`.
             pos = skip_ws(b, pos);
+            if tape.is_some()
+                && self.stack.len() == 1
+                && matches!(top, Some((TopKey::ModelInput, _, _)))
+            {
+                if let Some(t) = tape.as_deref_mut() {
+                    t.begin();
+                }
+                body = Some(pos);
+            }
             match b.get(pos) {
                 Some(b'{') => {
+                    record!(|t, _body, at| t.open(true, at(pos)));
                     pos = skip_ws(b, pos + 1);
                     self.stack.push(Frame {
                         is_object: true,
@@ -225,14 +270,18 @@ impl Scanner {
                     env.max_depth = env.max_depth.max(self.stack.len());
                     if b.get(pos) == Some(&b'}') {
                         self.stack.pop();
+                        record!(|t, body, _at| t.close(body));
                         pos += 1;
                         last_kind = ValueKind::Object;
                     } else {
                         pos = self.member_key(b, pos, env, &mut top)?;
+                        let (q, e, esc, sur) = self.last_key;
+                        record!(|t, body, at| t.string(body, at(q), at(e), esc, sur));
                         continue 'value;
                     }
                 }
                 Some(b'[') => {
+                    record!(|t, _body, at| t.open(false, at(pos)));
                     pos = skip_ws(b, pos + 1);
                     self.stack.push(Frame {
                         is_object: false,
@@ -245,6 +294,7 @@ impl Scanner {
                     env.max_depth = env.max_depth.max(self.stack.len());
                     if b.get(pos) == Some(&b']') {
                         self.stack.pop();
+                        record!(|t, body, _at| t.close(body));
                         pos += 1;
                         last_kind = ValueKind::Array;
                     } else {
@@ -252,25 +302,34 @@ impl Scanner {
                     }
                 }
                 Some(b'"') => {
-                    let (end, escaped) = scan_string(b, pos)?;
+                    let (end, escaped, sur) = scan_string_surrogates(b, pos)?;
+                    record!(|t, body, at| t.string(body, at(pos), at(end), escaped, sur));
                     pos = end;
                     last_kind = ValueKind::String;
                     last_escaped = escaped;
                 }
                 Some(b'-' | b'0'..=b'9') => {
-                    pos = scan_number(b, pos)?;
+                    let end = scan_number(b, pos)?;
+                    record!(|t, body, at| t.number(body, at(pos), at(end)));
+                    pos = end;
                     last_kind = ValueKind::Number;
                 }
                 Some(b't') => {
-                    pos = literal(b, pos, b"true")?;
+                    let end = literal(b, pos, b"true")?;
+                    record!(|t, _body, at| t.constant(Some(true), at(pos), at(end)));
+                    pos = end;
                     last_kind = ValueKind::Bool;
                 }
                 Some(b'f') => {
-                    pos = literal(b, pos, b"false")?;
+                    let end = literal(b, pos, b"false")?;
+                    record!(|t, _body, at| t.constant(Some(false), at(pos), at(end)));
+                    pos = end;
                     last_kind = ValueKind::Bool;
                 }
                 Some(b'n') => {
-                    pos = literal(b, pos, b"null")?;
+                    let end = literal(b, pos, b"null")?;
+                    record!(|t, _body, at| t.constant(None, at(pos), at(end)));
+                    pos = end;
                     last_kind = ValueKind::Null;
                 }
                 Some(&c) => return Err(unexpected_value(b, pos, c, &self.stack)),
@@ -278,8 +337,12 @@ impl Scanner {
             }
             // A value just ended at `pos`: close containers and find the next value.
             loop {
+                record!(|t, _body, _at| t.ended());
                 if self.stack.len() == 1 {
                     if let Some((which, key_start, vstart)) = top.take() {
+                        if let (Some(t), Some(start)) = (tape.as_deref_mut(), body.take()) {
+                            t.finish(pos - start);
+                        }
                         let m = Member {
                             key_start,
                             value_start: vstart,
@@ -325,6 +388,8 @@ impl Scanner {
                             });
                         }
                         pos = self.member_key(b, next, env, &mut top)?;
+                        let (q, e, esc, sur) = self.last_key;
+                        record!(|t, body, at| t.string(body, at(q), at(e), esc, sur));
                         continue 'value;
                     }
                     (Some(b','), false) => {
@@ -342,11 +407,13 @@ impl Scanner {
                     (Some(b'}'), true) => {
                         let f = self.stack.pop().expect("non-empty");
                         self.keys.truncate(f.keys_start);
+                        record!(|t, body, _at| t.close(body));
                         pos += 1;
                         last_kind = ValueKind::Object;
                     }
                     (Some(b']'), false) => {
                         self.stack.pop();
+                        record!(|t, body, _at| t.close(body));
                         pos += 1;
                         last_kind = ValueKind::Array;
                     }
@@ -400,7 +467,8 @@ impl Scanner {
             }
             None => return Err(eof(b.len(), "unexpected end of line: expected a key")),
         }
-        let (end, escaped) = scan_string(b, pos)?;
+        let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos)?;
+        self.last_key = (pos, end, escaped, maybe_surrogate);
         let key = KeyRef {
             start: pos + 1,
             end: end - 1,

@@ -15,6 +15,7 @@ use memchr::memchr;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::json::{char_column, decode_string_contents, Scanned, Scanner, ValueKind};
 use crate::rules::{RuleCode, RuleSelection, RULES};
+use crate::schema_tape::BodyTape;
 
 /// The largest `modelInput` InvokeModel accepts (bedrock-runtime `Body` max).
 pub const MAX_MODEL_INPUT_BYTES: usize = 25_000_000;
@@ -31,6 +32,14 @@ pub const MAX_POINTER_BYTES: usize = 4096;
 pub trait BodyCheck: Sync {
     /// Checks one body (the text of the `modelInput` object) and adds its findings.
     fn check(&self, body: &str, findings: &mut BodyFindings);
+
+    /// [`BodyCheck::check`], given the tape the line scanner recorded while it read the body
+    /// (complete only if the scanner could take the body; see [`BodyTape`]). The default
+    /// ignores it.
+    fn check_recorded(&self, body: &str, tape: &BodyTape, findings: &mut BodyFindings) {
+        let _ = tape;
+        self.check(body, findings);
+    }
 }
 
 /// The findings of one body: the first `max_listed` in full, the rest only counted, so a
@@ -185,6 +194,8 @@ struct ChunkChecker<'a, 'r> {
     out: ChunkResult,
     scanner: Scanner,
     body_findings: BodyFindings,
+    /// The tape of the line's body, recorded by the scanner when there is a body check.
+    tape: BodyTape,
     /// Whether the current line has an error-severity finding.
     line_has_error: bool,
     /// Findings of the current line that may still be listed. A line's findings are emitted
@@ -244,6 +255,7 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
         // scanner (one is always kept: the first may be the chunk's first validating one).
         scanner: Scanner::with_limits(rules.max_diagnostics.max(1), MAX_POINTER_BYTES),
         body_findings: BodyFindings::new(rules.max_diagnostics.max(1), rules.rules),
+        tape: BodyTape::new(),
         line_has_error: false,
         pending: Vec::new(),
         pending_cut: usize::MAX,
@@ -364,9 +376,14 @@ impl ChunkChecker<'_, '_> {
                 return;
             }
         }
-        // The scanner borrows nothing from `self`, so take it out for the call.
+        // The scanner borrows nothing from `self`, so take it out for the call. With a body
+        // check, it records the body's tape on the way.
         let mut scanner = std::mem::take(&mut self.scanner);
-        let scanned = scanner.scan(line);
+        let scanned = if self.rules.body.is_some() {
+            scanner.scan_recording(line, &mut self.tape)
+        } else {
+            scanner.scan(line)
+        };
         self.scanner = scanner;
         match scanned {
             Scanned::Invalid(e) => {
@@ -483,7 +500,7 @@ impl ChunkChecker<'_, '_> {
                         None => std::str::from_utf8(body_bytes).unwrap_or_default(),
                     };
                     self.body_findings.clear();
-                    body.check(body_text, &mut self.body_findings);
+                    body.check_recorded(body_text, &self.tape, &mut self.body_findings);
                     let unlisted = self.body_findings.unlisted;
                     let mut listed = std::mem::take(&mut self.body_findings.listed);
                     for (i, &n) in unlisted.iter().enumerate() {

@@ -245,16 +245,22 @@ impl SchemaCheck {
 
 impl BodyCheck for SchemaCheck {
     fn check(&self, body: &str, out: &mut BodyFindings) {
-        // Most bodies are valid: validate their tape (built into reused buffers, strings left
-        // undecoded); only a body that fails, that a semantic rule flags or that the tape
-        // declines is decoded again into a `Value` to build detailed findings.
-        let clean = TAPE.with(|t| {
-            t.borrow_mut()
-                .parse(body, |node| {
-                    self.fast.is_valid(node) && self.semantic_ok(node)
-                })
-                .unwrap_or(false)
+        TAPE.with(|t| {
+            let mut tape = t.borrow_mut();
+            let _ = tape.parse(body, |_| ());
+            self.check_recorded(body, &tape, out);
         });
+    }
+
+    fn check_recorded(&self, body: &str, tape: &BodyTape, out: &mut BodyFindings) {
+        // Most bodies are valid: validate their tape (strings left undecoded); only a body
+        // that fails, that a semantic rule flags or that the tape declines is decoded into a
+        // `Value` to build detailed findings.
+        let clean = tape
+            .with_root(body, |node| {
+                self.fast.is_valid(node) && self.semantic_ok(node)
+            })
+            .unwrap_or(false);
         if clean {
             return;
         }

@@ -72,12 +72,20 @@ struct Entry {
 }
 
 /// Builds tapes, reusing its vectors from one body to the next (one per thread).
+///
+/// A tape is built either by [`BodyTape::parse`] from a body's text, or while the line
+/// scanner reads the line (see [`crate::json::Scanner::scan_recording`]), through the same
+/// recording calls, so the body is read once for both the line's checks and its schema.
 #[derive(Default, Debug)]
 pub struct BodyTape {
     entries: Vec<Entry>,
     numbers: Vec<Number>,
     /// Open containers: (entry index, members or elements so far).
     stack: Vec<(u32, u32)>,
+    /// Set when the body cannot be taken (see the module docs); later calls do nothing.
+    declined: bool,
+    /// The length of the body a complete recording spans.
+    complete: Option<usize>,
 }
 
 impl BodyTape {
@@ -86,19 +94,19 @@ impl BodyTape {
         Self::default()
     }
 
-    /// Builds the tape of `body` and calls `f` with its root, or returns `None` when the tape
+    /// Builds the tape of `text` and calls `f` with its root, or returns `None` when the tape
     /// declines the body (see the module docs).
     pub fn parse<T>(&mut self, text: &str, f: impl FnOnce(TapeNode<'_>) -> T) -> Option<T> {
-        let body = text.as_bytes();
-        if body.len() >= u32::MAX as usize {
+        self.build(text.as_bytes());
+        self.with_root(text, f)
+    }
+
+    /// Calls `f` with the root of the tape last recorded, if it is complete, was not declined
+    /// and spans `text` (the body it was recorded from).
+    pub fn with_root<T>(&self, text: &str, f: impl FnOnce(TapeNode<'_>) -> T) -> Option<T> {
+        if self.complete != Some(text.len()) {
             return None;
         }
-        self.entries.clear();
-        self.numbers.clear();
-        self.stack.clear();
-        let built = self.build(body);
-        self.stack.clear();
-        built?;
         let doc = Doc {
             text,
             entries: &self.entries,
@@ -107,17 +115,25 @@ impl BodyTape {
         Some(f(TapeNode::Tape(doc, 0)))
     }
 
-    fn build(&mut self, b: &[u8]) -> Option<()> {
+    fn build(&mut self, b: &[u8]) {
+        self.begin();
+        if self.read(b).is_none() {
+            self.declined = true;
+        }
+        self.finish(b.len());
+    }
+
+    /// Reads the JSON text `b` into the tape; `None` when it is not JSON.
+    fn read(&mut self, b: &[u8]) -> Option<()> {
         let mut pos = skip_ws(b, 0);
         'value: loop {
+            if self.declined {
+                return None;
+            }
             match *b.get(pos)? {
                 c @ (b'{' | b'[') => {
                     let kind = if c == b'{' { Kind::Object } else { Kind::Array };
-                    self.stack.push((self.entries.len() as u32, 0));
-                    if self.stack.len() > MAX_DEPTH {
-                        return None;
-                    }
-                    self.push(kind, pos, pos, 0);
+                    self.open(kind == Kind::Object, pos);
                     pos = skip_ws(b, pos + 1);
                     let close = if kind == Kind::Object { b'}' } else { b']' };
                     if b.get(pos) == Some(&close) {
@@ -130,38 +146,31 @@ impl BodyTape {
                         continue 'value;
                     }
                 }
-                b'"' => pos = self.string(b, pos)?,
+                b'"' => {
+                    let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos).ok()?;
+                    self.string(b, pos, end, escaped, maybe_surrogate);
+                    pos = end;
+                }
                 b'-' | b'0'..=b'9' => {
                     let end = scan_number(b, pos).ok()?;
-                    let number: Number = serde_json::from_slice(&b[pos..end]).ok()?;
-                    self.push(Kind::Number, pos, end, self.numbers.len() as u32);
-                    self.numbers.push(number);
+                    self.number(b, pos, end);
                     pos = end;
                 }
-                b't' => {
-                    let end = literal(b, pos, b"true").ok()?;
-                    self.push(Kind::True, pos, end, 0);
-                    pos = end;
-                }
-                b'f' => {
-                    let end = literal(b, pos, b"false").ok()?;
-                    self.push(Kind::False, pos, end, 0);
-                    pos = end;
-                }
-                b'n' => {
-                    let end = literal(b, pos, b"null").ok()?;
-                    self.push(Kind::Null, pos, end, 0);
-                    pos = end;
-                }
+                b't' => pos = self.word(b, pos, b"true", Kind::True)?,
+                b'f' => pos = self.word(b, pos, b"false", Kind::False)?,
+                b'n' => pos = self.word(b, pos, b"null", Kind::Null)?,
                 _ => return None,
             }
             // A value ended: count it, then close containers until the next value.
             loop {
-                let Some(top) = self.stack.last_mut() else {
+                if self.declined {
+                    return None;
+                }
+                self.ended();
+                let Some(&(top, _)) = self.stack.last() else {
                     return (skip_ws(b, pos) == b.len()).then_some(());
                 };
-                top.1 += 1;
-                let is_object = self.entries[top.0 as usize].kind == Kind::Object;
+                let is_object = self.entries[top as usize].kind == Kind::Object;
                 pos = skip_ws(b, pos);
                 match (*b.get(pos)?, is_object) {
                     (b',', true) => {
@@ -174,13 +183,134 @@ impl BodyTape {
                     }
                     (b'}', true) | (b']', false) => {
                         pos += 1;
-                        if !self.close(b) {
-                            return None;
-                        }
+                        self.close(b);
                     }
                     _ => return None,
                 }
             }
+        }
+    }
+
+    fn word(&mut self, b: &[u8], pos: usize, word: &[u8], kind: Kind) -> Option<usize> {
+        let end = literal(b, pos, word).ok()?;
+        self.literal(kind, pos, end);
+        Some(end)
+    }
+
+    /// Reads `"key" :` at `pos`; returns the position of the member's value.
+    fn key(&mut self, b: &[u8], pos: usize) -> Option<usize> {
+        if b.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos).ok()?;
+        self.string(b, pos, end, escaped, maybe_surrogate);
+        let colon = skip_ws(b, end);
+        (b.get(colon) == Some(&b':')).then(|| skip_ws(b, colon + 1))
+    }
+
+    // The recording calls. Positions are offsets in the body; a tape is the values of one
+    // body in document order, each container followed by its members (key, then value) or
+    // elements, closed by `close` once they are all recorded.
+
+    /// Starts a new tape.
+    pub(crate) fn begin(&mut self) {
+        self.entries.clear();
+        self.numbers.clear();
+        self.stack.clear();
+        self.declined = false;
+        self.complete = None;
+    }
+
+    /// Ends the tape of a body of `len` bytes.
+    pub(crate) fn finish(&mut self, len: usize) {
+        let whole = !self.declined && self.stack.is_empty() && !self.entries.is_empty();
+        self.complete = (whole && len < u32::MAX as usize).then_some(len);
+    }
+
+    /// An object or array opens at `at`.
+    pub(crate) fn open(&mut self, is_object: bool, at: usize) {
+        if self.declined {
+            return;
+        }
+        self.stack.push((self.entries.len() as u32, 0));
+        if self.stack.len() > MAX_DEPTH {
+            self.declined = true;
+            return;
+        }
+        let kind = if is_object { Kind::Object } else { Kind::Array };
+        self.push(kind, at, at, 0);
+    }
+
+    /// A string (value or key) spans `quote..end` of `body`, quotes included.
+    pub(crate) fn string(
+        &mut self,
+        body: &[u8],
+        quote: usize,
+        end: usize,
+        escaped: bool,
+        maybe_surrogate: bool,
+    ) {
+        if self.declined {
+            return;
+        }
+        if maybe_surrogate && has_lone_surrogate(&body[quote + 1..end - 1]) {
+            self.declined = true;
+            return;
+        }
+        self.push(Kind::String, quote + 1, end - 1, 0);
+        self.entries.last_mut().expect("just pushed").escaped = escaped;
+    }
+
+    /// A number spans `start..end` of `body`; `serde_json` reads it, as it would the body.
+    pub(crate) fn number(&mut self, body: &[u8], start: usize, end: usize) {
+        if self.declined {
+            return;
+        }
+        match serde_json::from_slice::<Number>(&body[start..end]) {
+            Ok(number) => {
+                self.push(Kind::Number, start, end, self.numbers.len() as u32);
+                self.numbers.push(number);
+            }
+            Err(_) => self.declined = true,
+        }
+    }
+
+    /// `true`, `false` or `null` spans `start..end`.
+    fn literal(&mut self, kind: Kind, start: usize, end: usize) {
+        if !self.declined {
+            self.push(kind, start, end, 0);
+        }
+    }
+
+    /// `true`, `false` or `null` (`value`) spans `start..end`.
+    pub(crate) fn constant(&mut self, value: Option<bool>, start: usize, end: usize) {
+        let kind = match value {
+            None => Kind::Null,
+            Some(false) => Kind::False,
+            Some(true) => Kind::True,
+        };
+        self.literal(kind, start, end);
+    }
+
+    /// A value (a member's or an element) ended: it counts in its container.
+    pub(crate) fn ended(&mut self) {
+        if let (false, Some(top)) = (self.declined, self.stack.last_mut()) {
+            top.1 += 1;
+        }
+    }
+
+    /// The innermost container closes; an object that repeats a key declines the tape.
+    pub(crate) fn close(&mut self, body: &[u8]) {
+        if self.declined {
+            return;
+        }
+        let (index, count) = self.stack.pop().expect("a container is open");
+        let next = self.entries.len() as u32;
+        let entry = &mut self.entries[index as usize];
+        entry.count = count;
+        entry.next = next;
+        if entry.kind == Kind::Object && count >= 2 && self.repeats_a_key(body, index as usize) {
+            self.declined = true;
         }
     }
 
@@ -194,37 +324,6 @@ impl BodyTape {
             count,
             next,
         });
-    }
-
-    /// Reads the string at `pos` into the tape; returns the position after it.
-    fn string(&mut self, b: &[u8], pos: usize) -> Option<usize> {
-        let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos).ok()?;
-        if maybe_surrogate && has_lone_surrogate(&b[pos + 1..end - 1]) {
-            return None;
-        }
-        self.push(Kind::String, pos + 1, end - 1, 0);
-        self.entries.last_mut().expect("just pushed").escaped = escaped;
-        Some(end)
-    }
-
-    /// Reads `"key" :` at `pos`; returns the position of the member's value.
-    fn key(&mut self, b: &[u8], pos: usize) -> Option<usize> {
-        if b.get(pos) != Some(&b'"') {
-            return None;
-        }
-        let end = self.string(b, pos)?;
-        let colon = skip_ws(b, end);
-        (b.get(colon) == Some(&b':')).then(|| skip_ws(b, colon + 1))
-    }
-
-    /// Closes the innermost container; `false` when an object repeats a key.
-    fn close(&mut self, b: &[u8]) -> bool {
-        let (index, count) = self.stack.pop().expect("a container is open");
-        let next = self.entries.len() as u32;
-        let entry = &mut self.entries[index as usize];
-        entry.count = count;
-        entry.next = next;
-        entry.kind != Kind::Object || count < 2 || !self.repeats_a_key(b, index as usize)
     }
 
     /// Whether the object at `object` names a key twice. Keys with an escape count as

@@ -959,6 +959,30 @@ proptest! {
         }
     }
 
+    /// The tape the line scanner records is the tape of the body read on its own.
+    #[test]
+    fn recorded_tapes_match_parsed_ones(doc in arb_doc(), value in arb_json()) {
+        let mut body = String::new();
+        render(&doc, &mut body);
+        for body in [body, serde_json::to_string(&value).unwrap()] {
+            let line = format!(r#"{{"recordId": "a", "modelInput": {body} , "x": [1]}}"#);
+            let mut scanner = crate::json::Scanner::new();
+            let mut recorded = BodyTape::new();
+            let scanned = scanner.scan_recording(line.as_bytes(), &mut recorded);
+            let crate::json::Scanned::Object(env) = scanned else {
+                // Only what the scanner takes is recorded.
+                prop_assert!(serde_json::from_str::<Value>(&body).is_err());
+                continue;
+            };
+            let m = env.model_input.unwrap();
+            let text = &line[m.value_start..m.value_end];
+            prop_assert_eq!(text, body.trim());
+            let got = recorded.with_root(text, |root| root.to_value().into_owned());
+            let expected = BodyTape::new().parse(text, |root| root.to_value().into_owned());
+            prop_assert_eq!(got, expected);
+        }
+    }
+
     #[test]
     fn floats_parse_like_serde(text in arb_number_text()) {
         let expected: Result<Value, _> = serde_json::from_str(&text);
