@@ -214,14 +214,19 @@ impl Scanner {
         self.stack.clear();
         self.keys.clear();
         let mut env = Envelope::default();
-        match self.run(line, &mut env, tape) {
+        // Two copies of the loop: the one without a tape has no recording branches at all.
+        let run = match tape {
+            Some(tape) => self.run::<true>(line, &mut env, Some(tape)),
+            None => self.run::<false>(line, &mut env, None),
+        };
+        match run {
             Ok(ValueKind::Object) => Scanned::Object(env),
             Ok(kind) => Scanned::NotObject(kind),
             Err(e) => Scanned::Invalid(e),
         }
     }
 
-    fn run(
+    fn run<const RECORD: bool>(
         &mut self,
         b: &[u8],
         env: &mut Envelope,
@@ -234,7 +239,8 @@ impl Scanner {
         // The recording calls take the body's bytes and offsets in it.
         macro_rules! record {
             (|$t:ident, $body:ident, $at:ident| $call:expr) => {
-                if let (Some($t), Some(start)) = (tape.as_deref_mut(), body) {
+                if !RECORD {
+                } else if let (Some($t), Some(start)) = (tape.as_deref_mut(), body) {
                     let $body = &b[start..];
                     let $at = |p: usize| p - start;
                     $call;
@@ -248,10 +254,7 @@ impl Scanner {
         'value: loop {
             // Expect a value at `pos`.
             pos = skip_ws(b, pos);
-            if tape.is_some()
-                && self.stack.len() == 1
-                && matches!(top, Some((TopKey::ModelInput, _, _)))
-            {
+            if RECORD && self.stack.len() == 1 && matches!(top, Some((TopKey::ModelInput, _, _))) {
                 if let Some(t) = tape.as_deref_mut() {
                     t.begin();
                 }
@@ -274,7 +277,7 @@ impl Scanner {
                         pos += 1;
                         last_kind = ValueKind::Object;
                     } else {
-                        pos = self.member_key(b, pos, env, &mut top)?;
+                        pos = self.member_key(b, pos, env, &mut top, RECORD && body.is_some())?;
                         let (q, e, esc, sur) = self.last_key;
                         record!(|t, body, at| t.string(body, at(q), at(e), esc, sur));
                         continue 'value;
@@ -302,7 +305,12 @@ impl Scanner {
                     }
                 }
                 Some(b'"') => {
-                    let (end, escaped, sur) = scan_string_surrogates(b, pos)?;
+                    let (end, escaped, sur) = if RECORD && body.is_some() {
+                        scan_string_surrogates(b, pos)?
+                    } else {
+                        let (end, escaped) = scan_string(b, pos)?;
+                        (end, escaped, escaped)
+                    };
                     record!(|t, body, at| t.string(body, at(pos), at(end), escaped, sur));
                     pos = end;
                     last_kind = ValueKind::String;
@@ -340,8 +348,10 @@ impl Scanner {
                 record!(|t, _body, _at| t.ended());
                 if self.stack.len() == 1 {
                     if let Some((which, key_start, vstart)) = top.take() {
-                        if let (Some(t), Some(start)) = (tape.as_deref_mut(), body.take()) {
-                            t.finish(pos - start);
+                        if RECORD {
+                            if let (Some(t), Some(start)) = (tape.as_deref_mut(), body.take()) {
+                                t.finish(pos - start);
+                            }
                         }
                         let m = Member {
                             key_start,
@@ -387,7 +397,7 @@ impl Scanner {
                                 message: "trailing comma before '}'".into(),
                             });
                         }
-                        pos = self.member_key(b, next, env, &mut top)?;
+                        pos = self.member_key(b, next, env, &mut top, RECORD && body.is_some())?;
                         let (q, e, esc, sur) = self.last_key;
                         record!(|t, body, at| t.string(body, at(q), at(e), esc, sur));
                         continue 'value;
@@ -443,13 +453,15 @@ impl Scanner {
     }
 
     /// Reads `"key" :` at `pos` (inside the innermost object), records it, checks it for
-    /// duplicates, and returns the position of the member's value.
+    /// duplicates, and returns the position of the member's value. With `surrogates`, works
+    /// out whether the key may hold a surrogate escape (see [`Scanner::last_key`]).
     fn member_key(
         &mut self,
         b: &[u8],
         pos: usize,
         env: &mut Envelope,
         top: &mut Option<(TopKey, usize, usize)>,
+        surrogates: bool,
     ) -> Result<usize, SyntaxError> {
         match b.get(pos) {
             Some(b'"') => {}
@@ -467,7 +479,12 @@ impl Scanner {
             }
             None => return Err(eof(b.len(), "unexpected end of line: expected a key")),
         }
-        let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos)?;
+        let (end, escaped, maybe_surrogate) = if surrogates {
+            scan_string_surrogates(b, pos)?
+        } else {
+            let (end, escaped) = scan_string(b, pos)?;
+            (end, escaped, escaped)
+        };
         self.last_key = (pos, end, escaped, maybe_surrogate);
         let key = KeyRef {
             start: pos + 1,
@@ -1047,7 +1064,13 @@ mod avx2 {
     /// Returns the position after the closing quote, whether the string holds an escape, and
     /// whether it may hold a surrogate escape (`\\uD800`–`\\uDFFF`: a `\\u` followed by `d`
     /// or `D`), which JSON readers pair up or reject.
-    pub unsafe fn scan_string(b: &[u8], start: usize) -> Option<(usize, bool, bool)> {
+    ///
+    /// Without `SURROGATES` the third answer is `true` whenever there is an escape (not worked
+    /// out, which saves a little per escape).
+    pub unsafe fn scan_string<const SURROGATES: bool>(
+        b: &[u8],
+        start: usize,
+    ) -> Option<(usize, bool, bool)> {
         let len = b.len();
         let mut i = start + 1;
         // Most strings are short keys and values with no escape: one 32-byte look settles them.
@@ -1109,11 +1132,15 @@ mod avx2 {
                     return None;
                 }
                 hex_due = (unicode >> 63) | (unicode >> 62) | (unicode >> 61) | (unicode >> 60);
-                let first_digits = (unicode << 1) | unicode_carry;
-                if first_digits != 0 {
-                    maybe_surrogate |= first_digits & block.letter_d() != 0;
+                if SURROGATES {
+                    let first_digits = (unicode << 1) | unicode_carry;
+                    if first_digits != 0 {
+                        maybe_surrogate |= first_digits & block.letter_d() != 0;
+                    }
+                    unicode_carry = unicode >> 63;
+                } else {
+                    maybe_surrogate = any_escape;
                 }
-                unicode_carry = unicode >> 63;
             }
             if quotes != 0 {
                 // A hex digit still due would have been where the quote is.
@@ -1170,7 +1197,7 @@ mod sse2 {
 /// closing quote and whether the contents hold an escape.
 #[inline]
 pub(crate) fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
-    scan_string_surrogates(b, start).map(|(end, escaped, _)| (end, escaped))
+    scan_string_with::<false>(b, start).map(|(end, escaped, _)| (end, escaped))
 }
 
 /// [`scan_string`], also telling whether the string may hold a surrogate escape (`true`
@@ -1181,10 +1208,18 @@ pub(crate) fn scan_string_surrogates(
     b: &[u8],
     start: usize,
 ) -> Result<(usize, bool, bool), SyntaxError> {
+    scan_string_with::<true>(b, start)
+}
+
+#[inline]
+fn scan_string_with<const SURROGATES: bool>(
+    b: &[u8],
+    start: usize,
+) -> Result<(usize, bool, bool), SyntaxError> {
     #[cfg(target_arch = "x86_64")]
     if avx2::available() {
         // SAFETY: the CPU supports AVX2 (checked at run time just above).
-        if let Some(done) = unsafe { avx2::scan_string(b, start) } {
+        if let Some(done) = unsafe { avx2::scan_string::<SURROGATES>(b, start) } {
             return Ok(done);
         }
         // Anything unusual (an error, or a string running to the end of the line) is left to
@@ -1676,7 +1711,7 @@ mod tests {
                 let line = &b[..cut.max(pad + 1)];
                 let slow = scan_string_bytes(line, pad);
                 // SAFETY: AVX2 was detected above.
-                let fast = unsafe { avx2::scan_string(line, pad) };
+                let fast = unsafe { avx2::scan_string::<true>(line, pad) };
                 match fast {
                     Some((end, escaped, maybe_surrogate)) => {
                         prop_assert_eq!(Ok((end, escaped)), slow);

@@ -381,35 +381,41 @@ impl Iterator for MemberEntries<'_> {
 
 /// Whether escaped string contents hold a `\u` surrogate escape that is not half of a pair:
 /// `serde_json` rejects those, so the tape must decline them.
+///
+/// Surrogate escapes start `\uD` or `\ud`, so only the `d`s of the text are looked at (with
+/// `memchr2`), not every escape.
 fn has_lone_surrogate(raw: &[u8]) -> bool {
     let hex4 = |at: usize| -> Option<u32> {
-        let digits = std::str::from_utf8(raw.get(at..at + 4)?).ok()?;
-        u32::from_str_radix(digits, 16).ok()
+        raw.get(at..at + 4)?
+            .iter()
+            .try_fold(0, |n, &c| Some(n * 16 + (c as char).to_digit(16)?))
     };
-    let mut consumed = 0;
-    for p in memchr::memchr_iter(b'\\', raw) {
-        if p < consumed {
+    // Where the low half of the last high surrogate's pair starts its digits.
+    let mut paired_low = None;
+    for p in memchr::memchr2_iter(b'd', b'D', raw) {
+        if p < 2 || raw[p - 1] != b'u' || raw[p - 2] != b'\\' {
             continue;
         }
-        if raw.get(p + 1) != Some(&b'u') {
-            consumed = p + 2;
+        // The backslash escapes the `u` only if it is not itself escaped: an odd run.
+        let run = raw[..p - 1]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        if run % 2 == 0 {
             continue;
         }
-        let Some(unit) = hex4(p + 2) else {
-            return true;
-        };
-        consumed = p + 6;
-        match unit {
-            0xD800..=0xDBFF => {
-                let low = (raw.get(p + 6..p + 8) == Some(b"\\u"))
-                    .then(|| hex4(p + 8))
+        match hex4(p) {
+            Some(0xD800..=0xDBFF) => {
+                let low = (raw.get(p + 4..p + 6) == Some(b"\\u"))
+                    .then(|| hex4(p + 6))
                     .flatten();
                 if !low.is_some_and(|l| (0xDC00..=0xDFFF).contains(&l)) {
                     return true;
                 }
-                consumed = p + 12;
+                paired_low = Some(p + 6);
             }
-            0xDC00..=0xDFFF => return true,
+            Some(0xDC00..=0xDFFF) if paired_low != Some(p) => return true,
             _ => {}
         }
     }
@@ -819,5 +825,28 @@ impl<'a> Array<'a, TapeJson> for TapeArray<'a> {
         }
         let values: Vec<Value> = items.into_iter().map(to_serde).collect();
         jsonschema::json::unique::is_unique(&values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Lone surrogates are found exactly where `serde_json` refuses the string.
+        #[test]
+        fn lone_surrogates_are_what_serde_refuses(pieces in proptest::collection::vec(
+            prop_oneof![
+                Just(r"\ud83d"), Just(r"\uDE00"), Just(r"\uDbFF"), Just(r"\udc00"),
+                Just(r"\\"), Just(r"\\u"), Just("d"), Just(r"\u00dd"), Just("ud800"),
+                Just(r"\n"), Just("x"),
+            ],
+            0..12,
+        )) {
+            let raw = pieces.concat();
+            let serde_refuses = serde_json::from_str::<String>(&format!("\"{raw}\"")).is_err();
+            prop_assert_eq!(has_lone_surrogate(raw.as_bytes()), serde_refuses, "{}", raw);
+        }
     }
 }
