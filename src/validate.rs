@@ -453,7 +453,11 @@ impl<'o> JobRun<'o> {
     ) -> Result<()> {
         let mut acc = FileAcc::default();
         let (opts, setup): (&'o ValidateOptions, &'o JobSetup) = (self.opts, self.setup);
-        let window = self.pool.current_num_threads() * 4;
+        // Chunks per window. Workers wait for the slowest chunk at the end of each window, so
+        // more chunks per window waste less; mapped chunks cost no memory while they wait,
+        // read ones (streams) hold their bytes, which bounds their window.
+        let threads = self.pool.current_num_threads();
+        let (mapped_window, read_window) = (threads * 16, threads * 4);
         let chunk_size = opts.chunk_size;
         let want_line_status = self.want_line_status;
         let rules = LineRules {
@@ -475,8 +479,8 @@ impl<'o> JobRun<'o> {
                 let data: &[u8] = &map;
                 let mut start = 0;
                 let next_window = || -> Result<Vec<Piece<&[u8]>>> {
-                    let mut pieces = Vec::with_capacity(window);
-                    while pieces.len() < window && start < data.len() {
+                    let mut pieces = Vec::with_capacity(mapped_window);
+                    while pieces.len() < mapped_window && start < data.len() {
                         let end = chunk_end(data, start, chunk_size);
                         pieces.push(Piece {
                             base: start as u64,
@@ -519,8 +523,8 @@ impl<'o> JobRun<'o> {
                 let mut pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
                 let mut is_first = true;
                 let next_window = || -> Result<Vec<Piece<Vec<u8>>>> {
-                    let mut pieces = Vec::with_capacity(window);
-                    while pieces.len() < window {
+                    let mut pieces = Vec::with_capacity(read_window);
+                    while pieces.len() < read_window {
                         let Some(buf) = pending.take() else { break };
                         pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
                         let len = buf.len() as u64;
