@@ -19,6 +19,7 @@
 use std::hint::black_box;
 
 use bedrock_batch::schema_simd::{BodyParser, SimdJson};
+use bedrock_batch::schema_tape::{BodyTape, TapeJson};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use jsonschema::json::SerdeJson;
 use jsonschema::{Draft, Validator};
@@ -184,7 +185,12 @@ fn validation(c: &mut Criterion) {
     let schema = claude_schema();
     let serde_validator = build::<SerdeJson>(&schema);
     let simd_validator = build::<SimdJson>(&schema);
+    let tape_validator = build::<TapeJson>(&schema);
     let bodies = bodies();
+    let texts: Vec<&str> = bodies
+        .iter()
+        .map(|b| std::str::from_utf8(b).expect("bodies are UTF-8"))
+        .collect();
     let total: usize = bodies.iter().map(Vec::len).sum();
 
     // Both paths must do the same work: every body parsed and found valid.
@@ -199,6 +205,13 @@ fn validation(c: &mut Criterion) {
         assert!(parser
             .parse(body, |root| simd_validator.is_valid(root))
             .unwrap());
+    }
+    let mut tape = BodyTape::new();
+    for text in &texts {
+        assert_eq!(
+            tape.parse(text, |root| tape_validator.is_valid(root)),
+            Some(true)
+        );
     }
     eprintln!(
         "{} bodies, {} bytes, {:.0} bytes on average",
@@ -227,6 +240,21 @@ fn validation(c: &mut Criterion) {
                 valid += usize::from(
                     parser
                         .parse(body, |root| simd_validator.is_valid(root))
+                        .unwrap(),
+                );
+            }
+            assert_eq!(valid, BODIES);
+        });
+    });
+    // The tape read on its own; `validate` records it during the line scan instead, which
+    // saves this read of the body.
+    group.bench_function("tape_is_valid", |b| {
+        let mut tape = BodyTape::new();
+        b.iter(|| {
+            let mut valid = 0_usize;
+            for text in &texts {
+                valid += usize::from(
+                    tape.parse(text, |root| tape_validator.is_valid(root))
                         .unwrap(),
                 );
             }

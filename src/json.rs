@@ -9,9 +9,10 @@
 //!
 //! Why not a DOM parser: measured on the benchmark file, building a `simd-json` tape or value
 //! for every line costs about twice the whole envelope budget, and `serde_json` cannot report
-//! duplicate keys below the top level without materialising every string. The tree is only
-//! built (with `simd-json`) for `modelInput` when a body schema is checked. The scanner's
-//! accept/reject decisions are tested against `serde_json` by property tests.
+//! duplicate keys below the top level without materialising every string. When a body schema
+//! is checked, [`Scanner::scan_recording`] also records the `modelInput` value on a flat
+//! [`BodyTape`] as it goes, so the body is read once. The scanner's accept/reject decisions
+//! are tested against `serde_json` by property tests.
 //!
 //! The input must already be valid UTF-8 (the caller checks whole chunks at once, which is
 //! much faster than checking per string).

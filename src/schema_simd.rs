@@ -1,5 +1,9 @@
 //! JSON Schema validation of `modelInput` bodies straight from simd-json's borrowed DOM.
 //!
+//! The validation commands now use [`crate::schema_tape`], which needs no DOM at all and reads
+//! each body once, together with its line; this representation is kept as a library API (for
+//! callers who hold simd-json values) and as a second reference in the differential tests.
+//!
 //! Converting every body into a `serde_json::Value` costs more than validating it, so this module
 //! lets `jsonschema` walk a [`simd_json::BorrowedValue`] instead: [`SimdJson`] implements the
 //! crate's [`Json`] representation traits, and [`BodyParser`] turns body bytes into a root

@@ -258,7 +258,9 @@ impl BodyTape {
             return;
         }
         self.push(Kind::String, quote + 1, end - 1, 0);
-        self.entries.last_mut().expect("just pushed").escaped = escaped;
+        if !self.declined {
+            self.entries.last_mut().expect("just pushed").escaped = escaped;
+        }
     }
 
     /// A number spans `start..end` of `body`; `serde_json` reads it, as it would the body.
@@ -269,7 +271,9 @@ impl BodyTape {
         match serde_json::from_slice::<Number>(&body[start..end]) {
             Ok(number) => {
                 self.push(Kind::Number, start, end, self.numbers.len() as u32);
-                self.numbers.push(number);
+                if !self.declined {
+                    self.numbers.push(number);
+                }
             }
             Err(_) => self.declined = true,
         }
@@ -315,6 +319,12 @@ impl BodyTape {
     }
 
     fn push(&mut self, kind: Kind, start: usize, end: usize, count: u32) {
+        // Bodies past the InvokeModel size limit are never schema-checked (R008 reports
+        // them); recording stops there, so a hostile line cannot grow the tape without bound.
+        if end > crate::scan::MAX_MODEL_INPUT_BYTES {
+            self.declined = true;
+            return;
+        }
         let next = self.entries.len() as u32 + 1;
         self.entries.push(Entry {
             kind,
@@ -832,6 +842,23 @@ impl<'a> Array<'a, TapeJson> for TapeArray<'a> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bodies_past_the_size_limit_are_not_recorded() {
+        let limit = crate::scan::MAX_MODEL_INPUT_BYTES;
+        let mut tape = BodyTape::new();
+        let big = format!("[1, \"{}\", 2]", "x".repeat(limit));
+        assert!(tape.parse(&big, |_| ()).is_none());
+        assert!(
+            tape.entries.len() <= 2,
+            "recording went on: {}",
+            tape.entries.len()
+        );
+        assert_eq!(
+            tape.parse("[1, 2]", |root| root.to_value().into_owned()),
+            Some(serde_json::json!([1, 2]))
+        );
+    }
 
     proptest! {
         /// Lone surrogates are found exactly where `serde_json` refuses the string.
