@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 mod ids;
@@ -556,9 +555,11 @@ impl<'o> JobRun<'o> {
         Ok(())
     }
 
-    /// Checks windows of chunks on the pool and merges them in order, overlapping the merge
-    /// of one window with the checks of the next (the merge is sequential by nature: line
-    /// numbers and first places of ids depend on everything before).
+    /// Checks chunks on the pool and merges their results in order on this thread, as soon as
+    /// each one's predecessors are merged (the merge is sequential by nature: line numbers and
+    /// first places of ids depend on everything before). There is no barrier: the pool is
+    /// kept one window ahead of the merge, so no worker waits for the slowest chunk of a
+    /// window, and at most two windows of chunks are held at once.
     #[allow(clippy::too_many_arguments)]
     fn pipeline<B: AsRef<[u8]> + Send + Sync>(
         &mut self,
@@ -572,44 +573,59 @@ impl<'o> JobRun<'o> {
         progress: &dyn Progress,
         sink: &mut ChunkSink<'_>,
     ) -> Result<()> {
+        type Checked = std::thread::Result<ChunkResult>;
         let pool = self.pool.clone();
-        let mut pending: Option<(Vec<Piece<B>>, Vec<ChunkResult>)> = None;
-        loop {
-            let window = next_window()?;
-            let (results, merged) = pool.install(|| {
-                rayon::join(
-                    || {
-                        window
-                            .par_iter()
-                            .map(|p| {
-                                prefetch(p.base, p.bytes.as_ref().len());
-                                check_chunk(
-                                    rules,
-                                    &place(p.base, p.is_first, p.is_last),
-                                    p.bytes.as_ref(),
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                    },
-                    || -> Result<()> {
-                        let Some((pieces, results)) = pending.take() else {
-                            return Ok(());
-                        };
-                        for (piece, result) in pieces.iter().zip(results) {
-                            let bytes = piece.bytes.as_ref();
-                            self.merge(index, file, acc, bytes, piece.base, result, sink)?;
-                            progress.advance(bytes.len() as u64);
-                        }
-                        Ok(())
-                    },
-                )
-            });
-            merged?;
-            if window.is_empty() {
-                return Ok(());
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Checked)>();
+        pool.in_place_scope_fifo(|scope| -> Result<()> {
+            // Pieces sent to the pool and not merged yet, oldest first; results that arrived
+            // before their predecessors'.
+            let mut queue: std::collections::VecDeque<Arc<Piece<B>>> = Default::default();
+            let mut early: BTreeMap<usize, Checked> = BTreeMap::new();
+            let (mut sent, mut merged) = (0usize, 0usize);
+            let mut window = 1;
+            let mut exhausted = false;
+            loop {
+                while !exhausted && queue.len() < window {
+                    let batch = next_window()?;
+                    exhausted = batch.is_empty();
+                    window = window.max(batch.len());
+                    for piece in batch {
+                        let piece = Arc::new(piece);
+                        queue.push_back(piece.clone());
+                        let (tx, k) = (tx.clone(), sent);
+                        sent += 1;
+                        scope.spawn_fifo(move |_| {
+                            // A panic is carried to the merging thread, which would otherwise
+                            // wait for this result forever.
+                            let checked =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    let bytes = piece.bytes.as_ref();
+                                    prefetch(piece.base, bytes.len());
+                                    let at = place(piece.base, piece.is_first, piece.is_last);
+                                    check_chunk(rules, &at, bytes)
+                                }));
+                            // The receiver outlives every task of the scope.
+                            let _ = tx.send((k, checked));
+                        });
+                    }
+                }
+                let Some(piece) = queue.pop_front() else {
+                    return Ok(());
+                };
+                let checked = loop {
+                    if let Some(checked) = early.remove(&merged) {
+                        break checked;
+                    }
+                    let (k, checked) = rx.recv().expect("every sent chunk reports");
+                    early.insert(k, checked);
+                };
+                let result = checked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                let bytes = piece.bytes.as_ref();
+                self.merge(index, file, acc, bytes, piece.base, result, sink)?;
+                progress.advance(bytes.len() as u64);
+                merged += 1;
             }
-            pending = Some((window, results));
-        }
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
