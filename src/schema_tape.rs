@@ -585,10 +585,6 @@ impl<'a> Node<'a, TapeJson> for TapeNode<'a> {
         }
     }
 
-    fn string_length(&self) -> Option<u64> {
-        self.as_string().map(|s| s.chars().count() as u64)
-    }
-
     fn string_length_within(&self, min: u64, max: u64) -> Option<bool> {
         // A code point is one to four bytes of UTF-8, or an escape of up to twelve (a
         // surrogate pair), so the count lies in `ceil(bytes / 4)..=bytes` for plain text and
