@@ -127,9 +127,20 @@ pub struct Scanner {
     stack: Vec<Frame>,
     keys: Vec<KeyRef>,
     limits: Option<Limits>,
-    /// The last key read: its quote, the position after it, whether it has an escape, and
-    /// whether it may have a surrogate escape (for the tape).
-    last_key: (usize, usize, bool, bool),
+    /// The last key read, for the tape: its quote, the position after it, whether it has an
+    /// escape, whether it may have a surrogate escape, and whether it repeats an earlier key
+    /// of its object (as decoded text).
+    last_key: LastKey,
+}
+
+/// See [`Scanner::last_key`].
+#[derive(Clone, Copy, Default)]
+struct LastKey {
+    quote: usize,
+    end: usize,
+    escaped: bool,
+    maybe_surrogate: bool,
+    repeated: bool,
 }
 
 /// Bounds on what a line's duplicate keys cost. A hostile line can repeat a short key
@@ -274,13 +285,20 @@ impl Scanner {
                     env.max_depth = env.max_depth.max(self.stack.len());
                     if b.get(pos) == Some(&b'}') {
                         self.stack.pop();
-                        record!(|t, body, _at| t.close(body));
+                        record!(|t, _body, _at| t.close_scanned());
                         pos += 1;
                         last_kind = ValueKind::Object;
                     } else {
                         pos = self.member_key(b, pos, env, &mut top, RECORD && body.is_some())?;
-                        let (q, e, esc, sur) = self.last_key;
-                        record!(|t, body, at| t.string(body, at(q), at(e), esc, sur));
+                        let k = self.last_key;
+                        record!(|t, body, at| t.key(
+                            body,
+                            at(k.quote),
+                            at(k.end),
+                            k.escaped,
+                            k.maybe_surrogate,
+                            k.repeated
+                        ));
                         continue 'value;
                     }
                 }
@@ -298,7 +316,7 @@ impl Scanner {
                     env.max_depth = env.max_depth.max(self.stack.len());
                     if b.get(pos) == Some(&b']') {
                         self.stack.pop();
-                        record!(|t, body, _at| t.close(body));
+                        record!(|t, _body, _at| t.close_scanned());
                         pos += 1;
                         last_kind = ValueKind::Array;
                     } else {
@@ -399,8 +417,15 @@ impl Scanner {
                             });
                         }
                         pos = self.member_key(b, next, env, &mut top, RECORD && body.is_some())?;
-                        let (q, e, esc, sur) = self.last_key;
-                        record!(|t, body, at| t.string(body, at(q), at(e), esc, sur));
+                        let k = self.last_key;
+                        record!(|t, body, at| t.key(
+                            body,
+                            at(k.quote),
+                            at(k.end),
+                            k.escaped,
+                            k.maybe_surrogate,
+                            k.repeated
+                        ));
                         continue 'value;
                     }
                     (Some(b','), false) => {
@@ -418,13 +443,13 @@ impl Scanner {
                     (Some(b'}'), true) => {
                         let f = self.stack.pop().expect("non-empty");
                         self.keys.truncate(f.keys_start);
-                        record!(|t, body, _at| t.close(body));
+                        record!(|t, _body, _at| t.close_scanned());
                         pos += 1;
                         last_kind = ValueKind::Object;
                     }
                     (Some(b']'), false) => {
                         self.stack.pop();
-                        record!(|t, body, _at| t.close(body));
+                        record!(|t, _body, _at| t.close_scanned());
                         pos += 1;
                         last_kind = ValueKind::Array;
                     }
@@ -486,13 +511,19 @@ impl Scanner {
             let (end, escaped) = scan_string(b, pos)?;
             (end, escaped, escaped)
         };
-        self.last_key = (pos, end, escaped, maybe_surrogate);
         let key = KeyRef {
             start: pos + 1,
             end: end - 1,
             escaped,
         };
-        self.check_duplicate(b, key, pos, env);
+        let repeated = self.check_duplicate(b, key, pos, env);
+        self.last_key = LastKey {
+            quote: pos,
+            end,
+            escaped,
+            maybe_surrogate,
+            repeated,
+        };
         self.keys.push(key);
         if self.stack.len() == 1 {
             let which = if key.escaped {
@@ -530,7 +561,8 @@ impl Scanner {
         Ok(value)
     }
 
-    fn check_duplicate(&mut self, b: &[u8], key: KeyRef, quote: usize, env: &mut Envelope) {
+    /// Whether `key` repeats a key of the innermost object; a repeat is also listed in `env`.
+    fn check_duplicate(&mut self, b: &[u8], key: KeyRef, quote: usize, env: &mut Envelope) -> bool {
         let frame = self.stack.last_mut().expect("inside an object");
         let keys_start = frame.keys_start;
         let siblings = &self.keys[keys_start..];
@@ -561,7 +593,7 @@ impl Scanner {
             dup
         };
         if !is_dup {
-            return;
+            return false;
         }
         let limits = self.limits.unwrap_or(Limits {
             details: usize::MAX,
@@ -569,7 +601,7 @@ impl Scanner {
         });
         if env.duplicate_keys.len() >= limits.details {
             env.duplicate_keys_unlisted += 1;
-            return;
+            return true;
         }
         let name = decode_key(b, key).into_owned();
         let pointer = self
@@ -584,6 +616,7 @@ impl Scanner {
             pointer: pointer.unwrap_or_default(),
             key: name,
         });
+        true
     }
 
     /// The pointer to the innermost open container, or `None` once it grows past `max_bytes`

@@ -107,6 +107,17 @@ impl BodyTape {
         if self.complete != Some(text.len()) {
             return None;
         }
+        // The tape's spans must be spans of `text` (see `Doc::raw`). They are when `text` is
+        // the body the tape was recorded from, as callers promise; checking it costs one look
+        // per value here instead of two checks on every read of a member name.
+        let on_boundaries = self.entries.iter().all(|e| {
+            e.start <= e.end
+                && text.is_char_boundary(e.start as usize)
+                && text.is_char_boundary(e.end as usize)
+        });
+        if !on_boundaries {
+            return None;
+        }
         let doc = Doc {
             text,
             entries: &self.entries,
@@ -141,7 +152,7 @@ impl BodyTape {
                         self.close(b);
                     } else {
                         if kind == Kind::Object {
-                            pos = self.key(b, pos)?;
+                            pos = self.read_key(b, pos)?;
                         }
                         continue 'value;
                     }
@@ -174,7 +185,7 @@ impl BodyTape {
                 pos = skip_ws(b, pos);
                 match (*b.get(pos)?, is_object) {
                     (b',', true) => {
-                        pos = self.key(b, skip_ws(b, pos + 1))?;
+                        pos = self.read_key(b, skip_ws(b, pos + 1))?;
                         continue 'value;
                     }
                     (b',', false) => {
@@ -198,7 +209,7 @@ impl BodyTape {
     }
 
     /// Reads `"key" :` at `pos`; returns the position of the member's value.
-    fn key(&mut self, b: &[u8], pos: usize) -> Option<usize> {
+    fn read_key(&mut self, b: &[u8], pos: usize) -> Option<usize> {
         if b.get(pos) != Some(&b'"') {
             return None;
         }
@@ -303,19 +314,45 @@ impl BodyTape {
         }
     }
 
+    /// A member's key (see [`BodyTape::string`]); the line scanner, which compares every key
+    /// with its siblings as decoded text anyway, says whether it `repeated` one.
+    pub(crate) fn key(
+        &mut self,
+        body: &[u8],
+        quote: usize,
+        end: usize,
+        escaped: bool,
+        maybe_surrogate: bool,
+        repeated: bool,
+    ) {
+        if repeated {
+            self.declined = true;
+        }
+        self.string(body, quote, end, escaped, maybe_surrogate);
+    }
+
     /// The innermost container closes; an object that repeats a key declines the tape.
-    pub(crate) fn close(&mut self, body: &[u8]) {
+    fn close(&mut self, body: &[u8]) {
+        if let Some(index) = self.close_scanned() {
+            let e = &self.entries[index];
+            if e.kind == Kind::Object && e.count >= 2 && self.repeats_a_key(body, index) {
+                self.declined = true;
+            }
+        }
+    }
+
+    /// The innermost container closes, its keys already checked for repeats (see
+    /// [`BodyTape::key`]); returns its index unless the tape was declined.
+    pub(crate) fn close_scanned(&mut self) -> Option<usize> {
         if self.declined {
-            return;
+            return None;
         }
         let (index, count) = self.stack.pop().expect("a container is open");
         let next = self.entries.len() as u32;
         let entry = &mut self.entries[index as usize];
         entry.count = count;
         entry.next = next;
-        if entry.kind == Kind::Object && count >= 2 && self.repeats_a_key(body, index as usize) {
-            self.declined = true;
-        }
+        Some(index as usize)
     }
 
     fn push(&mut self, kind: Kind, start: usize, end: usize, count: u32) {
@@ -392,40 +429,34 @@ impl Iterator for MemberEntries<'_> {
 /// Whether escaped string contents hold a `\u` surrogate escape that is not half of a pair:
 /// `serde_json` rejects those, so the tape must decline them.
 ///
-/// Surrogate escapes start `\uD` or `\ud`, so only the `d`s of the text are looked at (with
-/// `memchr2`), not every escape.
+/// Walks the escapes from one backslash to the next: an escape is read whole (`\\` included),
+/// so a backslash found this way always starts one, and only `\u` escapes are looked into.
 fn has_lone_surrogate(raw: &[u8]) -> bool {
     let hex4 = |at: usize| -> Option<u32> {
         raw.get(at..at + 4)?
             .iter()
             .try_fold(0, |n, &c| Some(n * 16 + (c as char).to_digit(16)?))
     };
-    // Where the low half of the last high surrogate's pair starts its digits.
-    let mut paired_low = None;
-    for p in memchr::memchr2_iter(b'd', b'D', raw) {
-        if p < 2 || raw[p - 1] != b'u' || raw[p - 2] != b'\\' {
+    let mut at = 0;
+    while let Some(found) = raw.get(at..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        let p = at + found;
+        if raw.get(p + 1) != Some(&b'u') {
+            at = p + 2;
             continue;
         }
-        // The backslash escapes the `u` only if it is not itself escaped: an odd run.
-        let run = raw[..p - 1]
-            .iter()
-            .rev()
-            .take_while(|&&c| c == b'\\')
-            .count();
-        if run % 2 == 0 {
-            continue;
-        }
-        match hex4(p) {
+        at = p + 6;
+        match hex4(p + 2) {
             Some(0xD800..=0xDBFF) => {
-                let low = (raw.get(p + 4..p + 6) == Some(b"\\u"))
-                    .then(|| hex4(p + 6))
+                let low = (raw.get(p + 6..p + 8) == Some(b"\\u"))
+                    .then(|| hex4(p + 8))
                     .flatten();
                 if !low.is_some_and(|l| (0xDC00..=0xDFFF).contains(&l)) {
                     return true;
                 }
-                paired_low = Some(p + 6);
+                // The low half is read with its pair.
+                at = p + 12;
             }
-            Some(0xDC00..=0xDFFF) if paired_low != Some(p) => return true,
+            Some(0xDC00..=0xDFFF) => return true,
             _ => {}
         }
     }
@@ -441,9 +472,21 @@ pub struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
+    /// The bytes of a string's contents (between its quotes) or a number's literal.
+    #[inline]
+    fn raw(&self, e: &Entry) -> &'a str {
+        let span = e.start as usize..e.end as usize;
+        debug_assert!(self.text.get(span.clone()).is_some());
+        // SAFETY: a `Doc` is only made by `BodyTape::with_root`, after checking that every
+        // entry's span is ordered and that both its ends are char boundaries of `text` (so
+        // within it). Skipping the checks here matters: member names are sliced by every
+        // keyword that looks at an object.
+        unsafe { self.text.get_unchecked(span) }
+    }
+
     fn string(&self, index: usize) -> Cow<'a, str> {
         let e = &self.entries[index];
-        let raw = &self.text[e.start as usize..e.end as usize];
+        let raw = self.raw(e);
         if e.escaped {
             decode_string_contents(raw.as_bytes(), true)
         } else {
@@ -458,7 +501,7 @@ impl<'a> Doc<'a> {
         if e.escaped {
             self.string(index) == expected
         } else {
-            &self.text[e.start as usize..e.end as usize] == expected
+            self.raw(e) == expected
         }
     }
 }
@@ -853,6 +896,46 @@ mod tests {
         assert_eq!(
             tape.parse("[1, 2]", |root| root.to_value().into_owned()),
             Some(serde_json::json!([1, 2]))
+        );
+    }
+
+    /// The `modelInput` tape the line scanner records for `line`, as a value.
+    fn recorded(line: &str) -> Option<Value> {
+        let mut tape = BodyTape::new();
+        let crate::json::Scanned::Object(env) =
+            crate::json::Scanner::new().scan_recording(line.as_bytes(), &mut tape)
+        else {
+            panic!("not an object: {line}");
+        };
+        let m = env.model_input.expect("a modelInput");
+        tape.with_root(&line[m.value_start..m.value_end], |root| {
+            root.to_value().into_owned()
+        })
+    }
+
+    #[test]
+    fn recording_takes_escaped_keys_and_declines_repeated_ones() {
+        // The scanner compares keys as decoded text, so a recorded tape needs no check of its
+        // own: escaped keys are read as their text, and a repeat, however spelled, declines.
+        assert_eq!(
+            recorded(r#"{"modelInput": {"\u0061": 1, "b": {"c\n": [2]}}}"#),
+            Some(serde_json::json!({"a": 1, "b": {"c\n": [2]}}))
+        );
+        for line in [
+            r#"{"modelInput": {"a": 1, "\u0061": 2}}"#,
+            r#"{"modelInput": {"x": [{"k": 1, "j": 2, "k": 3}]}}"#,
+        ] {
+            assert_eq!(recorded(line), None, "{line}");
+        }
+        // A repeat outside the body leaves the body's tape alone.
+        assert_eq!(
+            recorded(r#"{"x": 1, "x": 2, "modelInput": {"a": 1}}"#),
+            Some(serde_json::json!({"a": 1}))
+        );
+        // Parsed on its own, a tape still declines escaped keys it cannot compare cheaply.
+        assert_eq!(
+            BodyTape::new().parse(r#"{"\u0061": 1, "b": 2}"#, |_| ()),
+            None
         );
     }
 

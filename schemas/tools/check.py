@@ -6,7 +6,8 @@
 
 What it checks:
   schemas   every schemas/<family>.json is a valid draft 2020-12 schema with $schema, $id, title and
-            description; its regexes avoid lookaround (Rust `regex` has none).
+            description; its regexes avoid lookaround (Rust `regex` has none); no allOf lists
+            discriminator if/then pairs that an if/then/else chain would test one at a time.
   catalog   schemas/catalog.json has the documented shape; every family it names has a schema; no
             entry is shadowed by an earlier one; known real model ids resolve as expected.
   families  fixtures/families/<family>/: every valid.jsonl body has no error; every invalid.jsonl
@@ -305,6 +306,38 @@ def patterns(node):
             yield from patterns(item)
 
 
+def discriminator(item) -> tuple[str, str] | None:
+    """(property, const) when `item` is `{"if": {"properties": {P: {"const": C}},
+    "required": [P]}, "then": ...}`, the test of one member of a discriminated union."""
+    if not isinstance(item, dict) or set(item) != {"if", "then"}:
+        return None
+    test = item["if"]
+    if not isinstance(test, dict) or set(test) != {"properties", "required"}:
+        return None
+    if len(test["properties"]) != 1:
+        return None
+    ((name, sub),) = test["properties"].items()
+    if test["required"] != [name] or not isinstance(sub, dict) or set(sub) != {"const"}:
+        return None
+    return name, json.dumps(sub["const"])
+
+
+def unchained_unions(node, at: str = ""):
+    """Pointers to `allOf`s made only of discriminator tests on one property: the validator
+    tries every member, where an `if`/`then`/`else` chain stops at the first match."""
+    if isinstance(node, dict):
+        members = node.get("allOf")
+        if isinstance(members, list) and len(members) > 1:
+            tests = [discriminator(m) for m in members]
+            if all(tests) and len({name for name, _ in tests}) == 1:
+                yield f"{at}/allOf"
+        for key, value in node.items():
+            yield from unchained_unions(value, f"{at}/{key}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from unchained_unions(item, f"{at}/{i}")
+
+
 def load_schemas(rep: Report) -> dict[str, Draft202012Validator]:
     validators = {}
     for path in sorted(SCHEMAS.glob("*.json")):
@@ -331,6 +364,10 @@ def load_schemas(rep: Report) -> dict[str, Draft202012Validator]:
         for p in patterns(schema):
             if LOOKAROUND.search(p):
                 problems.append(f"lookaround in pattern {p!r}")
+        for at in unchained_unions(schema):
+            problems.append(
+                f"{at}: chain the if/then members with else (see schemas/README.md)"
+            )
         if problems:
             rep.fail("schemas", family, "; ".join(problems))
             continue

@@ -979,7 +979,14 @@ proptest! {
             prop_assert_eq!(text, body.trim());
             let got = recorded.with_root(text, |root| root.to_value().into_owned());
             let expected = BodyTape::new().parse(text, |root| root.to_value().into_owned());
-            prop_assert_eq!(got, expected);
+            if expected.is_some() {
+                prop_assert_eq!(got, expected);
+            } else if let Some(got) = got {
+                // The scanner compares keys as decoded text, so a recording also takes the
+                // escaped keys a parsed tape declines; what it takes reads as serde_json reads
+                // it (a repeated key, which serde_json would collapse, declines).
+                prop_assert_eq!(Some(got), serde_json::from_str::<Value>(text).ok());
+            }
         }
     }
 
