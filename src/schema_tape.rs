@@ -27,7 +27,9 @@ use jsonschema::json::{cmp, Array, Json, Node, NodeIdentity, Object};
 use jsonschema::types::JsonType;
 use serde_json::{Map, Number, Value};
 
-use crate::json::{decode_string_contents, literal, scan_number, scan_string_surrogates, skip_ws};
+use crate::json::{
+    decode_string_contents, hex4, literal, scan_number, scan_string_surrogates, skip_ws,
+};
 
 /// Deepest nesting of arrays and objects the tape takes; deeper bodies go to `serde_json`,
 /// which stops at 128.
@@ -158,8 +160,9 @@ impl BodyTape {
                     }
                 }
                 b'"' => {
-                    let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos).ok()?;
-                    self.string(b, pos, end, escaped, maybe_surrogate);
+                    let (end, escaped, maybe_lone_surrogate) =
+                        scan_string_surrogates(b, pos).ok()?;
+                    self.string(b, pos, end, escaped, maybe_lone_surrogate);
                     pos = end;
                 }
                 b'-' | b'0'..=b'9' => {
@@ -213,8 +216,8 @@ impl BodyTape {
         if b.get(pos) != Some(&b'"') {
             return None;
         }
-        let (end, escaped, maybe_surrogate) = scan_string_surrogates(b, pos).ok()?;
-        self.string(b, pos, end, escaped, maybe_surrogate);
+        let (end, escaped, maybe_lone_surrogate) = scan_string_surrogates(b, pos).ok()?;
+        self.string(b, pos, end, escaped, maybe_lone_surrogate);
         let colon = skip_ws(b, end);
         (b.get(colon) == Some(&b':')).then(|| skip_ws(b, colon + 1))
     }
@@ -259,12 +262,12 @@ impl BodyTape {
         quote: usize,
         end: usize,
         escaped: bool,
-        maybe_surrogate: bool,
+        maybe_lone_surrogate: bool,
     ) {
         if self.declined {
             return;
         }
-        if maybe_surrogate && has_lone_surrogate(&body[quote + 1..end - 1]) {
+        if maybe_lone_surrogate && has_lone_surrogate(&body[quote + 1..end - 1]) {
             self.declined = true;
             return;
         }
@@ -322,13 +325,13 @@ impl BodyTape {
         quote: usize,
         end: usize,
         escaped: bool,
-        maybe_surrogate: bool,
+        maybe_lone_surrogate: bool,
         repeated: bool,
     ) {
         if repeated {
             self.declined = true;
         }
-        self.string(body, quote, end, escaped, maybe_surrogate);
+        self.string(body, quote, end, escaped, maybe_lone_surrogate);
     }
 
     /// The innermost container closes; an object that repeats a key declines the tape.
@@ -432,11 +435,7 @@ impl Iterator for MemberEntries<'_> {
 /// Walks the escapes from one backslash to the next: an escape is read whole (`\\` included),
 /// so a backslash found this way always starts one, and only `\u` escapes are looked into.
 fn has_lone_surrogate(raw: &[u8]) -> bool {
-    let hex4 = |at: usize| -> Option<u32> {
-        raw.get(at..at + 4)?
-            .iter()
-            .try_fold(0, |n, &c| Some(n * 16 + (c as char).to_digit(16)?))
-    };
+    let hex4 = |at: usize| hex4(raw, at);
     let mut at = 0;
     while let Some(found) = raw.get(at..).and_then(|rest| memchr::memchr(b'\\', rest)) {
         let p = at + found;
