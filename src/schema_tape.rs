@@ -282,14 +282,26 @@ impl BodyTape {
         if self.declined {
             return;
         }
-        match serde_json::from_slice::<Number>(&body[start..end]) {
-            Ok(number) => {
-                self.push(Kind::Number, start, end, self.numbers.len() as u32);
-                if !self.declined {
-                    self.numbers.push(number);
+        let literal = &body[start..end];
+        // Most numbers are small non-negative integers (`max_tokens`): `serde_json` reads
+        // those as a `u64`, which is quicker done here. Nineteen digits always fit.
+        let number = if literal.len() <= 19 && literal.iter().all(u8::is_ascii_digit) {
+            let n = literal
+                .iter()
+                .fold(0u64, |n, &digit| n * 10 + u64::from(digit - b'0'));
+            Number::from(n)
+        } else {
+            match serde_json::from_slice::<Number>(literal) {
+                Ok(number) => number,
+                Err(_) => {
+                    self.declined = true;
+                    return;
                 }
             }
-            Err(_) => self.declined = true,
+        };
+        self.push(Kind::Number, start, end, self.numbers.len() as u32);
+        if !self.declined {
+            self.numbers.push(number);
         }
     }
 

@@ -896,6 +896,10 @@ fn arb_number_text() -> impl Strategy<Value = String> {
             "4.9e-324",
             "1e-400",
             "9007199254740993",
+            "999999999999999999",
+            "9999999999999999999",
+            "10000000000000000000",
+            "99999999999999999999",
             "0.30000000000000004",
             "3.141592653589793238462643383279",
         ])
@@ -904,6 +908,7 @@ fn arb_number_text() -> impl Strategy<Value = String> {
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(|f| format!("{f:e}")),
         any::<i64>().prop_map(|n| n.to_string()),
+        any::<u64>().prop_map(|n| n.to_string()),
         (any::<u32>(), 0_u32..40, -30_i32..30).prop_map(|(m, frac, e)| {
             let digits = format!("{m}{frac}");
             format!("{}.{}e{e}", &digits[..1], &digits[1..])
@@ -994,9 +999,16 @@ proptest! {
     fn floats_parse_like_serde(text in arb_number_text()) {
         let expected: Result<Value, _> = serde_json::from_str(&text);
         let got = BodyParser::new().parse(text.as_bytes(), |root| root.to_value().into_owned());
+        let tape = BodyTape::new().parse(&text, |root| root.to_value().into_owned());
         match expected {
-            Ok(expected) => prop_assert_eq!(got.unwrap(), expected),
-            Err(_) => prop_assert!(got.is_err()),
+            Ok(expected) => {
+                prop_assert_eq!(got.unwrap(), expected.clone());
+                prop_assert_eq!(tape, Some(expected));
+            }
+            Err(_) => {
+                prop_assert!(got.is_err());
+                prop_assert_eq!(tape, None);
+            }
         }
     }
 }
