@@ -261,6 +261,27 @@ impl Scanner {
         }
         // The top-level member whose value is being read, and where its key started.
         let mut top: Option<(TopKey, usize, usize)> = None;
+        // Reads a member's key at `$at` and records it (a key repeated in its object declines
+        // the tape: the scanner has already compared it with its siblings as decoded text).
+        macro_rules! member_key {
+            ($at:expr) => {{
+                let value = self.member_key(b, $at, env, &mut top, RECORD && body.is_some())?;
+                let k = self.last_key;
+                record!(|t, body, at| {
+                    if k.repeated {
+                        t.decline();
+                    }
+                    t.string(
+                        body,
+                        at(k.quote),
+                        at(k.end),
+                        k.escaped,
+                        k.maybe_lone_surrogate,
+                    )
+                });
+                value
+            }};
+        }
         let mut last_kind;
         let mut last_escaped = false;
         'value: loop {
@@ -289,16 +310,7 @@ impl Scanner {
                         pos += 1;
                         last_kind = ValueKind::Object;
                     } else {
-                        pos = self.member_key(b, pos, env, &mut top, RECORD && body.is_some())?;
-                        let k = self.last_key;
-                        record!(|t, body, at| t.key(
-                            body,
-                            at(k.quote),
-                            at(k.end),
-                            k.escaped,
-                            k.maybe_lone_surrogate,
-                            k.repeated
-                        ));
+                        pos = member_key!(pos);
                         continue 'value;
                     }
                 }
@@ -416,16 +428,7 @@ impl Scanner {
                                 message: "trailing comma before '}'".into(),
                             });
                         }
-                        pos = self.member_key(b, next, env, &mut top, RECORD && body.is_some())?;
-                        let k = self.last_key;
-                        record!(|t, body, at| t.key(
-                            body,
-                            at(k.quote),
-                            at(k.end),
-                            k.escaped,
-                            k.maybe_lone_surrogate,
-                            k.repeated
-                        ));
+                        pos = member_key!(next);
                         continue 'value;
                     }
                     (Some(b','), false) => {

@@ -329,21 +329,10 @@ impl BodyTape {
         }
     }
 
-    /// A member's key (see [`BodyTape::string`]); the line scanner, which compares every key
-    /// with its siblings as decoded text anyway, says whether it `repeated` one.
-    pub(crate) fn key(
-        &mut self,
-        body: &[u8],
-        quote: usize,
-        end: usize,
-        escaped: bool,
-        maybe_lone_surrogate: bool,
-        repeated: bool,
-    ) {
-        if repeated {
-            self.declined = true;
-        }
-        self.string(body, quote, end, escaped, maybe_lone_surrogate);
+    /// Gives up on this body: the line scanner saw something the tape cannot take (a key
+    /// repeated in one object, which it compares as decoded text anyway).
+    pub(crate) fn decline(&mut self) {
+        self.declined = true;
     }
 
     /// The innermost container closes; an object that repeats a key declines the tape.
@@ -356,8 +345,8 @@ impl BodyTape {
         }
     }
 
-    /// The innermost container closes, its keys already checked for repeats (see
-    /// [`BodyTape::key`]); returns its index unless the tape was declined.
+    /// The innermost container closes, its keys already checked for repeats by the line
+    /// scanner (see [`BodyTape::decline`]); returns its index unless the tape was declined.
     pub(crate) fn close_scanned(&mut self) -> Option<usize> {
         if self.declined {
             return None;
