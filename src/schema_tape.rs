@@ -877,6 +877,19 @@ impl<'a> Array<'a, TapeJson> for TapeArray<'a> {
     }
 }
 
+/// Records the `modelInput` of `line` (an object that has one) into `tape` with the line
+/// scanner, and returns the body's text, for tests of recorded tapes.
+#[cfg(test)]
+pub(crate) fn record_model_input<'l>(line: &'l str, tape: &mut BodyTape) -> &'l str {
+    let crate::json::Scanned::Object(env) =
+        crate::json::Scanner::new().scan_recording(line.as_bytes(), tape)
+    else {
+        panic!("not an object: {line}");
+    };
+    let m = env.model_input.expect("a modelInput");
+    &line[m.value_start..m.value_end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -902,15 +915,8 @@ mod tests {
     /// The `modelInput` tape the line scanner records for `line`, as a value.
     fn recorded(line: &str) -> Option<Value> {
         let mut tape = BodyTape::new();
-        let crate::json::Scanned::Object(env) =
-            crate::json::Scanner::new().scan_recording(line.as_bytes(), &mut tape)
-        else {
-            panic!("not an object: {line}");
-        };
-        let m = env.model_input.expect("a modelInput");
-        tape.with_root(&line[m.value_start..m.value_end], |root| {
-            root.to_value().into_owned()
-        })
+        let text = record_model_input(line, &mut tape);
+        tape.with_root(text, |root| root.to_value().into_owned())
     }
 
     #[test]
