@@ -19,6 +19,7 @@ pub mod fix;
 pub mod input;
 pub mod job;
 pub mod json;
+pub mod limits;
 pub mod models;
 pub mod quota;
 pub mod report;
@@ -28,6 +29,7 @@ pub mod schema;
 pub mod schema_simd;
 pub mod schema_tape;
 pub mod shard;
+pub mod text;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -99,10 +99,7 @@ fn size_error(s: &str) -> String {
     format!("\"{s}\" is not a size; try 1GB, 500MiB or 1000000000")
 }
 
-/// Formats bytes for people: `1.02 GB` (SI, matching the quota's unit).
-pub fn human_bytes(n: u64) -> String {
-    bytesize::ByteSize(n).display().si().to_string()
-}
+pub use crate::text::human_bytes;
 
 #[cfg(test)]
 mod tests {

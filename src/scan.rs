@@ -17,15 +17,10 @@ use crate::json::{char_column, decode_string_contents, Scanned, Scanner, ValueKi
 use crate::rules::{RuleCode, RuleSelection, RULES};
 use crate::schema_tape::BodyTape;
 
-/// The largest `modelInput` InvokeModel accepts (bedrock-runtime `Body` max).
-pub const MAX_MODEL_INPUT_BYTES: usize = 25_000_000;
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Pointers of duplicate keys longer than this are left out of findings (the position still
-/// places them): a pointer thousands of levels deep helps nobody, and a hostile line could
-/// otherwise make every listed finding carry megabytes.
-pub const MAX_POINTER_BYTES: usize = 4096;
+// The limits and text helpers moved to leaf modules; the old paths stay for library callers.
+pub use crate::limits::{MAX_MODEL_INPUT_BYTES, MAX_POINTER_BYTES, MAX_STREAM_LINE_BYTES};
+use crate::text::UTF8_BOM as BOM;
+pub use crate::text::{group_digits, shorten};
 
 /// Something that checks a `modelInput` body against the model's schema (see
 /// [`crate::schema`]). Implementations are shared by all worker threads.
@@ -791,30 +786,6 @@ impl ChunkChecker<'_, '_> {
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// At most `max` characters of `s`, with `…` when cut.
-pub fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
-}
-
 /// The end of the chunk that starts at `start`: just after the first `\n` at or beyond
 /// `start + size`, or the end of `data`.
 pub fn chunk_end(data: &[u8], start: usize, size: usize) -> usize {
@@ -827,12 +798,6 @@ pub fn chunk_end(data: &[u8], start: usize, size: usize) -> usize {
         None => data.len(),
     }
 }
-
-/// The longest line a stream may hold: a line is buffered whole, so without a bound a
-/// stream without line ends (a symlink to `/dev/zero`, a file with `\r`-only line ends) would
-/// take all memory. No record comes near it (`modelInput` is limited to 25 MB); mapped files
-/// need no such bound and report such a line as they find it.
-pub const MAX_STREAM_LINE_BYTES: usize = 64 << 20;
 
 /// Reads newline-aligned chunks from a stream: each chunk ends with `\n` except the last.
 pub struct StreamChunker<R> {
@@ -962,12 +927,5 @@ mod tests {
         };
         assert_eq!(got, 60);
         assert!(e.to_string().contains("starting at byte 60"), "{e}");
-    }
-
-    #[test]
-    fn digits_group() {
-        assert_eq!(group_digits(0), "0");
-        assert_eq!(group_digits(1000), "1,000");
-        assert_eq!(group_digits(25_000_000), "25,000,000");
     }
 }

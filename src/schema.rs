@@ -20,7 +20,7 @@ use crate::models::Resolution;
 use crate::rules::RuleCode;
 use crate::scan::{BodyCheck, BodyFinding, BodyFindings};
 use crate::schema_tape::{BodyTape, TapeJson, TapeNode};
-use crate::validate::ValidateOptions;
+use crate::text::plural_s;
 use crate::InvocationType;
 
 include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
@@ -57,15 +57,21 @@ pub struct BodySetup {
     pub model_finding: Option<Diagnostic>,
 }
 
+/// The caller's two choices that pick a job's body schema, apart from the model.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BodySpec<'a> {
+    /// How records are invoked: Converse bodies follow the Converse schema for every model.
+    pub invocation_type: InvocationType,
+    /// `--schema FILE`: a user schema that replaces the catalog's.
+    pub schema: Option<&'a Path>,
+}
+
 /// Chooses and compiles the body check for a job.
 ///
 /// Without `--model-id` (and without `--schema`) bodies are not checked. A Converse-type job
 /// is checked with the Converse schema whatever the model; an InvokeModel job with its model's
 /// family; `--schema FILE` replaces both.
-pub fn body_check_for(
-    resolution: Option<&Resolution>,
-    opts: &ValidateOptions,
-) -> Result<BodySetup> {
+pub fn body_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Result<BodySetup> {
     let converse = opts.invocation_type == InvocationType::Converse;
     let model_finding = resolution.filter(|r| r.entry.is_none()).map(|r| Diagnostic {
         code: RuleCode::M009,
@@ -85,7 +91,7 @@ pub fn body_check_for(
             )
         },
     });
-    if let Some(path) = &opts.schema {
+    if let Some(path) = opts.schema {
         let schema = load_user_schema(path)?;
         let check = SchemaCheck::new(&schema, path.display().to_string(), None, converse)?;
         return Ok(BodySetup {
@@ -148,7 +154,7 @@ fn first_turn_rule(family: &str) -> Option<bool> {
 
 /// Bodies with more values than this get only their first schema error reported (see
 /// [`SchemaCheck`]'s `check`); real request bodies have far fewer.
-pub const MAX_ENUMERATED_VALUES: usize = 100_000;
+pub use crate::limits::MAX_ENUMERATED_VALUES;
 
 /// A compiled schema plus the semantic checks a schema cannot express well.
 pub struct SchemaCheck {
@@ -296,7 +302,7 @@ impl BodyCheck for SchemaCheck {
                 for f in &mut out.listed[from..] {
                     f.message.push_str(&format!(
                         " (first schema error only: the body has more than {} values)",
-                        crate::scan::group_digits(MAX_ENUMERATED_VALUES as u64)
+                        crate::text::group_digits(MAX_ENUMERATED_VALUES as u64)
                     ));
                 }
             }
@@ -479,7 +485,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             format!(
                 "{} is shorter than {limit} character{}",
                 field(&at),
-                plural(*limit)
+                plural_s(*limit)
             ),
         ),
         K::MaxLength { limit } => range(
@@ -489,7 +495,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             format!(
                 "{} is longer than {limit} character{}",
                 field(&at),
-                plural(*limit)
+                plural_s(*limit)
             ),
         ),
         K::MinItems { limit } => range(
@@ -499,7 +505,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             format!(
                 "{} has fewer than {limit} item{}",
                 field(&at),
-                plural(*limit)
+                plural_s(*limit)
             ),
         ),
         K::MaxItems { limit } => range(
@@ -509,7 +515,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             format!(
                 "{} has more than {limit} item{}",
                 field(&at),
-                plural(*limit)
+                plural_s(*limit)
             ),
         ),
         K::MinProperties { limit } => range(
@@ -519,7 +525,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             format!(
                 "{} has fewer than {limit} field{}",
                 field(&at),
-                plural(*limit)
+                plural_s(*limit)
             ),
         ),
         K::MaxProperties { limit } => range(
@@ -529,7 +535,7 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             format!(
                 "{} has more than {limit} field{}",
                 field(&at),
-                plural(*limit)
+                plural_s(*limit)
             ),
         ),
         K::Enum { options } => range(
@@ -598,14 +604,6 @@ fn range(out: &mut BodyFindings, code: RuleCode, at: &str, message: String) {
         pointer: at.to_string(),
         message,
     });
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Hints for the missing fields users get wrong most often.

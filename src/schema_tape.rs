@@ -31,9 +31,8 @@ use crate::json::{
     decode_string_contents, hex4, literal, scan_number, scan_string_surrogates, skip_ws,
 };
 
-/// Deepest nesting of arrays and objects the tape takes; deeper bodies go to `serde_json`,
-/// which stops at 128.
-pub const MAX_DEPTH: usize = 100;
+/// Deepest nesting of arrays and objects the tape takes (see [`crate::limits::MAX_TAPE_DEPTH`]).
+pub use crate::limits::MAX_TAPE_DEPTH as MAX_DEPTH;
 
 /// `uniqueItems` compares pairwise up to this many elements, as `jsonschema` does for serde
 /// values; beyond it the elements are converted and hashed by the crate's own routine.
@@ -362,7 +361,7 @@ impl BodyTape {
     fn push(&mut self, kind: Kind, start: usize, end: usize, count: u32) {
         // Bodies past the InvokeModel size limit are never schema-checked (R008 reports
         // them); recording stops there, so a hostile line cannot grow the tape without bound.
-        if end > crate::scan::MAX_MODEL_INPUT_BYTES {
+        if end > crate::limits::MAX_MODEL_INPUT_BYTES {
             self.declined = true;
             return;
         }
@@ -897,7 +896,7 @@ mod tests {
 
     #[test]
     fn bodies_past_the_size_limit_are_not_recorded() {
-        let limit = crate::scan::MAX_MODEL_INPUT_BYTES;
+        let limit = crate::limits::MAX_MODEL_INPUT_BYTES;
         let mut tape = BodyTape::new();
         let big = format!("[1, \"{}\", 2]", "x".repeat(limit));
         assert!(tape.parse(&big, |_| ()).is_none());

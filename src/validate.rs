@@ -22,17 +22,17 @@ use crate::error::{Error, Result};
 use crate::input::{self, InputFile, Opened, SourceSpec};
 use crate::json::{char_column, decode_string_contents};
 use crate::models::Catalog;
-use crate::quota::{human_bytes, QuotaOverrides, QuotaProfile};
+use crate::quota::{QuotaOverrides, QuotaProfile};
 use crate::rules::{Phase, RuleCode, RuleSelection, Severity, RULES};
 use crate::scan::{
-    check_chunk, chunk_end, group_digits, shorten, BodyCheck, ChunkPlace, ChunkResult, LineRules,
-    LineStatus, StreamChunker,
+    check_chunk, chunk_end, BodyCheck, ChunkPlace, ChunkResult, LineRules, LineStatus,
+    StreamChunker,
 };
+use crate::text::{group_digits, human_bytes, shorten};
 use crate::InvocationType;
 
-/// Default chunk size: large enough that per-chunk overhead vanishes, small enough that a
-/// window of chunks per thread stays a few MiB.
-pub const DEFAULT_CHUNK_SIZE: usize = 2 << 20;
+/// Default chunk size (see [`crate::limits::DEFAULT_CHUNK_SIZE`]).
+pub use crate::limits::DEFAULT_CHUNK_SIZE;
 
 /// How to validate.
 #[derive(Clone, Debug)]
@@ -317,7 +317,13 @@ impl JobSetup {
             .as_ref()
             .map_or(Catalog::embedded().default_quotas, |r| r.quotas())
             .with(&opts.quota_overrides);
-        let body = crate::schema::body_check_for(resolution.as_ref(), opts)?;
+        let body = crate::schema::body_check_for(
+            resolution.as_ref(),
+            crate::schema::BodySpec {
+                invocation_type: opts.invocation_type,
+                schema: opts.schema.as_deref(),
+            },
+        )?;
         Ok(JobSetup {
             model_id: opts.model_id.clone(),
             family: body.family,

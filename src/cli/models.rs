@@ -6,7 +6,7 @@ use clap::Args;
 
 use bedrock_batch::models::Catalog;
 use bedrock_batch::quota::human_bytes;
-use bedrock_batch::scan::group_digits;
+use bedrock_batch::text::group_digits;
 
 use super::output::with_stdout;
 use super::tool_error;

@@ -18,11 +18,11 @@ use clap::{Args, ValueEnum};
 use bedrock_batch::quota::{human_bytes, parse_size};
 use bedrock_batch::report::{self, text::TextStyle};
 use bedrock_batch::rules::{RuleSelection, Severity};
-use bedrock_batch::scan::group_digits;
 use bedrock_batch::shard::{
     shard, OnInvalid, RequestSettings, ShardError, ShardOptions, ShardOutcome, ShardProgress,
     ShardSummary,
 };
+use bedrock_batch::text::{counted, group_digits};
 use bedrock_batch::validate::{ValidateOptions, DEFAULT_CHUNK_SIZE};
 use bedrock_batch::InvocationType;
 
@@ -322,9 +322,7 @@ fn write_text_summary(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let plural = |n: u64, one: &str, many: &str| {
-        format!("{} {}", group_digits(n), if n == 1 { one } else { many })
-    };
+    let plural = counted;
     let left_out: Vec<_> = s
         .report
         .diagnostics

@@ -54,15 +54,15 @@ use crate::error::{Error, Result};
 use crate::input::{self, InputFile, Opened, SourceSpec};
 use crate::json::ValueKind;
 use crate::json::{char_column, decode_string_contents, Envelope, Member, Scanned, Scanner};
+use crate::limits::MAX_MODEL_INPUT_BYTES;
 use crate::rules::{RuleCode, Severity, RULES};
-use crate::scan::MAX_MODEL_INPUT_BYTES;
 use crate::validate::{
     JobRun, JobSetup, NoProgress, Progress, Tool, ValidateOptions, DEFAULT_CHUNK_SIZE,
 };
 
 pub use ids::IdFormat;
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+use crate::text::UTF8_BOM as BOM;
 
 /// Where the corrected records go.
 #[derive(Clone, Debug, PartialEq, Eq)]

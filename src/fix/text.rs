@@ -4,15 +4,11 @@
 use std::io::{self, Write};
 
 use super::{FixReport, Tally};
-use crate::scan::group_digits;
+use crate::text::{counted as plural, group_digits};
 
 /// Rejected lines listed one by one before the rest is only counted (all of them are in
 /// the JSON summary).
 pub const MAX_REJECTED_LISTED: usize = 20;
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", group_digits(n), if n == 1 { one } else { many })
-}
 
 fn tallies(out: &mut dyn Write, list: &[Tally]) -> io::Result<()> {
     for t in list {

@@ -22,9 +22,9 @@ use std::io::{self, Write};
 use super::text::{self, TextStyle};
 use super::{anchor, combine, count_noun, is_grouped, severity_index, unlisted_by_severity};
 use crate::diagnostic::Diagnostic;
-use crate::quota::human_bytes;
 use crate::rules::{RuleCode, Severity};
-use crate::scan::group_digits;
+use crate::text::group_digits;
+use crate::text::human_bytes;
 use crate::validate::{Report, VerdictStatus};
 
 /// GitHub shows this many annotations of each type (error, warning, notice) per step.

@@ -145,7 +145,7 @@ pub fn severity_index(s: Severity) -> usize {
 pub fn count_noun(n: u64, one: &str, many: &str) -> String {
     format!(
         "{} {}",
-        crate::scan::group_digits(n),
+        crate::text::group_digits(n),
         if n == 1 { one } else { many }
     )
 }

@@ -9,9 +9,9 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use crate::diagnostic::Diagnostic;
-use crate::quota::human_bytes;
 use crate::rules::Severity;
-use crate::scan::group_digits;
+use crate::text::group_digits;
+use crate::text::human_bytes;
 use crate::validate::{Report, VerdictStatus};
 
 /// How the text report looks.
@@ -155,9 +155,7 @@ pub fn write(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Resu
         )?;
     }
     let s = &report.summary;
-    let plural = |n: u64, one: &str, many: &str| {
-        format!("{} {}", group_digits(n), if n == 1 { one } else { many })
-    };
+    let plural = crate::text::counted;
     writeln!(
         out,
         "Checked {}, {}, {}: {}, {}, {}",

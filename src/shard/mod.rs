@@ -40,13 +40,14 @@ use serde::{Deserialize, Serialize};
 use crate::input::{self, InputFile, Opened, SourceSpec};
 use crate::quota::QuotaProfile;
 use crate::rules::{RuleCode, Severity};
-use crate::scan::{group_digits, ChunkResult, LineStatus};
+use crate::scan::{ChunkResult, LineStatus};
+use crate::text::group_digits;
 use crate::validate::{JobRun, JobSetup, Progress, Report, ValidateOptions};
 
 pub use plan::{plan, PlanError, Quota, ShardPlan};
 pub use requests::RequestSettings;
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+use crate::text::UTF8_BOM as BOM;
 
 /// What to do with records that have an error-severity finding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -31,7 +31,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::quota::QuotaProfile;
-use crate::scan::group_digits;
+use crate::text::group_digits;
 
 /// One of the five quotas, for refusal messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
