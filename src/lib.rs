@@ -13,6 +13,7 @@
 //! # Ok::<(), bedrock_batch::Error>(())
 //! ```
 
+pub mod commands;
 pub mod diagnostic;
 pub mod error;
 pub mod fix;

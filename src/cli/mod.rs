@@ -8,6 +8,7 @@ mod job;
 mod models;
 mod output;
 mod progress;
+mod results;
 mod rules;
 mod schema;
 mod shard;
@@ -45,6 +46,9 @@ enum Command {
     /// Write a corrected copy: strip BOMs, CRLF, blank lines; optionally add or dedupe
     /// recordIds and drop unknown keys; reject what cannot be repaired.
     Fix(Box<fix::FixArgs>),
+    /// Join a finished (or running) job's output to its input: what happened to each record,
+    /// a summary, and the records to send again (--retry FILE).
+    Results(Box<results::ResultsArgs>),
 }
 
 /// Exit code: the tool could not do its work.
@@ -78,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Job(cmd) => job::run(cmd),
         Command::Shard(args) => shard::run(*args),
         Command::Fix(args) => fix::run(*args),
+        Command::Results(args) => results::run(*args),
     }
 }
 
