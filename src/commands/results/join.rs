@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::input::{Compression, InputFile, SourceSpec};
 use crate::json::decode_string_contents;
 use crate::rules::{RuleCode, RuleSelection};
-use crate::scan::{shorten, ChunkResult};
+use crate::scan::ChunkResult;
+use crate::text::shorten;
 use crate::validate::{FileSummary, JobRun, JobSetup, Progress, ValidateOptions};
 
 use super::ResultsOptions;

@@ -33,7 +33,8 @@ pub mod write;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::validate::{NoProgress, Progress, DEFAULT_CHUNK_SIZE};
+use crate::limits::DEFAULT_CHUNK_SIZE;
+use crate::validate::{NoProgress, Progress};
 
 pub use join::Status;
 pub use summary::ResultsSummary;

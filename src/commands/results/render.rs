@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::scan::group_digits;
+use crate::text::{group_digits, plural_s, shorten};
 
 use super::summary::ResultsSummary;
 
@@ -14,12 +14,12 @@ pub fn text(s: &ResultsSummary, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{} input record{} in {} file{}; output {} ({} .jsonl.out file{}{})",
         group_digits(c.input_records),
-        plural(c.input_records),
+        plural_s(c.input_records),
         files,
-        plural(files as u64),
+        plural_s(files as u64),
         s.output,
         s.output_files.len(),
-        plural(s.output_files.len() as u64),
+        plural_s(s.output_files.len() as u64),
         if s.manifest.is_some() {
             ", manifest.json.out"
         } else {
@@ -46,7 +46,7 @@ pub fn text(s: &ResultsSummary, out: &mut dyn Write) -> io::Result<()> {
             let sample = s
                 .failure_samples
                 .get(code)
-                .map(|m| crate::scan::shorten(m, 100))
+                .map(|m| shorten(m, 100))
                 .unwrap_or_default();
             writeln!(
                 out,
@@ -101,7 +101,7 @@ pub fn text(s: &ResultsSummary, out: &mut dyn Write) -> io::Result<()> {
             out,
             "not joinable: {} input record{} without a usable recordId ({}); the service gives them ids of its own, so their outputs show as unknown; first at {}. `bedrock-batch fix --add-record-ids` gives every record one before the next job",
             group_digits(s.not_joinable.count),
-            plural(s.not_joinable.count),
+            plural_s(s.not_joinable.count),
             reasons.join(", "),
             s.not_joinable.first.as_deref().unwrap_or("?")
         )?;
@@ -111,7 +111,7 @@ pub fn text(s: &ResultsSummary, out: &mut dyn Write) -> io::Result<()> {
             out,
             "not joinable: {} input record{} repeat an earlier record's recordId (only the first is joined); first at {}",
             group_digits(s.repeated_ids.count),
-            plural(s.repeated_ids.count),
+            plural_s(s.repeated_ids.count),
             s.repeated_ids.first.as_deref().unwrap_or("?")
         )?;
     }
@@ -141,7 +141,7 @@ pub fn text(s: &ResultsSummary, out: &mut dyn Write) -> io::Result<()> {
             out,
             "retry: wrote {} record{} ({}) to {}, {} bytes; next: bedrock-batch validate {} && bedrock-batch shard {} --out DIR",
             group_digits(r.records),
-            plural(r.records),
+            plural_s(r.records),
             r.selection.as_deref().unwrap_or("failed,missing"),
             r.path,
             group_digits(r.bytes),
@@ -154,18 +154,10 @@ pub fn text(s: &ResultsSummary, out: &mut dyn Write) -> io::Result<()> {
             out,
             "joined: wrote {} record{} to {}, {} bytes",
             group_digits(j.records),
-            plural(j.records),
+            plural_s(j.records),
             j.path,
             group_digits(j.bytes)
         )?;
     }
     Ok(())
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -17,15 +17,14 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::input::{self, Opened, SourceSpec};
 use crate::json::{decode_string_contents, Member, Scanned, Scanner, ValueKind};
-use crate::scan::{chunk_end, group_digits, shorten, StreamChunker};
+use crate::scan::{chunk_end, StreamChunker};
+use crate::text::{group_digits, shorten, UTF8_BOM};
 use crate::validate::Progress;
 
 use super::folder::OutputFolder;
 use super::join::{Joiner, Outcome, OutputPlace};
 use super::shapes;
 use super::ResultsOptions;
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// What one output line is.
 #[derive(Debug)]
@@ -214,8 +213,8 @@ fn read_chunk(chunk: &[u8], is_first: bool, is_last: bool) -> ChunkLines {
     let mut out = ChunkLines::default();
     let mut codes: HashMap<String, usize> = HashMap::new();
     let mut scanner = Scanner::new();
-    let mut start = if is_first && chunk.starts_with(BOM) {
-        BOM.len()
+    let mut start = if is_first && chunk.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
     } else {
         0
     };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::scan::group_digits;
+use crate::text::group_digits;
 use crate::validate::{FileSummary, Tool};
 
 use super::folder::{display, Manifest, OutputFolder};
