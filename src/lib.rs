@@ -21,6 +21,7 @@ pub mod input;
 pub mod job;
 pub mod json;
 pub mod limits;
+pub mod media;
 pub mod models;
 pub mod quota;
 pub mod report;

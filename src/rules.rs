@@ -188,6 +188,18 @@ rules! {
     M009 => ("M009", "unknown-model-id", Warning, Hygiene,
         "`--model-id` matches no catalog entry: bodies not checked",
         "Without a known model family the bodies cannot be checked; pass `--schema FILE` or add the model to the catalog."),
+    M010 => ("M010", "model-not-batch-capable", Error, Validating,
+        "`--model-id` names a model that cannot run batch inference jobs",
+        "CreateModelInvocationJob refuses a model that has no batch support (\"Batch inference is not supported for the requested model\"); AWS's feature matrix lists, e.g., Claude Opus 4 / 4.1, DeepSeek-R1 and Cohere Embed v4 as batch No. `bedrock-batch models ID` shows the source and date."),
+    M011 => ("M011", "model-id-form", Error, Validating,
+        "the model runs batch jobs only by its base id, or only through an inference profile, and the other form was given",
+        "Claude 3.7 Sonnet, Claude 4.x, Nova Premier and Nova 2 Lite run batch jobs only through a cross-region inference profile id (`us.…`); Claude 3 Haiku only by its base id (AWS feature matrix). The message names the id to use."),
+    M012 => ("M012", "body-not-checked", Warning, Hygiene,
+        "the model is in the catalog but has no body schema, so bodies were not checked",
+        "Where AWS documents no InvokeModel request body for a model (Qwen3, DeepSeek V3.x, Devstral, MiniMax, GLM …), wrong bodies would fail record by record at inference unseen. Check them with `--invocation-type Converse` (Converse bodies) or `--schema FILE`."),
+    M013 => ("M013", "media-outside-input-folder", Error, Inference,
+        "a record references media by `s3://` URI outside the job's input folder, or the job's input is a single `.jsonl` file",
+        "AWS requires every S3 resource a prompt references to sit in the same bucket and folder as the input, and `inputDataConfig.s3Uri` to name that folder, not one `.jsonl` file (paths are case-sensitive). Validating does not read `modelInput`, so such records fail one by one at inference. Checked when the input folder is known (`--input-s3-uri`, and `job create`)."),
     Q001 => ("Q001", "file-too-large", Error, Validating,
         "a file over the per-file size quota",
         "Each input file must fit the per-file size quota (1 GB by default); a larger one fails the job."),
@@ -254,6 +266,9 @@ include!(concat!(env!("OUT_DIR"), "/rule_examples.rs"));
 pub struct RuleExample {
     /// The flags the examples are checked with.
     pub args: Vec<String>,
+    /// Other flags for the passing example, when it differs from the failing one by a flag
+    /// (`pass_args` in `case.json`; e.g. M010 passes with a batch-capable model id).
+    pub pass_args: Option<Vec<String>>,
     /// A remark on the example.
     pub note: Option<String>,
     /// Failing input: (name, bytes) per file.
@@ -266,16 +281,16 @@ pub struct RuleExample {
 pub fn example(code: RuleCode) -> Option<RuleExample> {
     let (_, case, fail, pass) = RULE_EXAMPLES.iter().find(|(c, ..)| *c == code.as_str())?;
     let case: serde_json::Value = serde_json::from_str(case).ok()?;
-    let args = case["args"]
-        .as_array()
-        .map(|a| {
+    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
+        v.as_array().map(|a| {
             a.iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect()
         })
-        .unwrap_or_default();
+    };
     Some(RuleExample {
-        args,
+        args: strings(&case["args"]).unwrap_or_default(),
+        pass_args: strings(&case["pass_args"]),
         note: case["note"].as_str().map(str::to_string),
         fail,
         pass,

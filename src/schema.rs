@@ -46,15 +46,95 @@ pub fn schema_text(family: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
-/// What a job's bodies are checked with: the family name, the compiled check, and a finding
-/// about the model id itself (M009).
+/// What a job's bodies are checked with: the family name, the compiled check, and the
+/// findings about the model id itself (M009–M012).
 pub struct BodySetup {
     /// The family checked (`custom` for `--schema`).
     pub family: Option<String>,
     /// The compiled check.
     pub check: Option<Box<dyn BodyCheck>>,
-    /// A finding about the model id.
-    pub model_finding: Option<Diagnostic>,
+    /// Findings about the model id (job-level).
+    pub model_findings: Vec<Diagnostic>,
+}
+
+/// A job-level finding.
+fn job_level(code: RuleCode, message: String) -> Diagnostic {
+    Diagnostic {
+        code,
+        file: None,
+        path: None,
+        position: None,
+        pointer: None,
+        message,
+    }
+}
+
+/// The findings about a job's model id: unknown (M009, with "did you mean"), no batch support
+/// (M010), the wrong id form (M011), or known but without a body schema (M012).
+pub fn model_findings(
+    r: &Resolution,
+    converse: bool,
+    custom_schema: bool,
+    region: Option<&str>,
+) -> Vec<Diagnostic> {
+    let bodies_checked = custom_schema || converse || r.family().is_some();
+    let Some(entry) = r.entry else {
+        let mut message = format!("model id `{}` is not in the catalog", r.input);
+        if let Some(c) = r.catch_all {
+            message.push_str(&format!(
+                " (only the catch-all `{}` matches, which never makes an id batch-capable)",
+                c.pattern.as_deref().unwrap_or_default()
+            ));
+        }
+        let suggestions = r.suggestions();
+        if !suggestions.is_empty() {
+            let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+            message.push_str(&format!("; did you mean {}?", list.join(", ")));
+        }
+        message.push_str(match (bodies_checked, r.family()) {
+            (true, Some(_)) if !converse && !custom_schema => {
+                "; bodies are checked with the provider's only body family, default quotas apply"
+            }
+            (true, _) => "; default quotas apply",
+            (false, _) => {
+                "; bodies are not checked and default quotas apply (pass --schema FILE, or add the model to schemas/catalog.json)"
+            }
+        });
+        if r.catch_all.is_none() && suggestions.is_empty() && r.form.is_some() {
+            message.push_str(" (`bedrock-batch models` lists the catalog)");
+        }
+        return vec![job_level(RuleCode::M009, message)];
+    };
+    let mut found = Vec::new();
+    if !entry.batch {
+        found.push(job_level(
+            RuleCode::M010,
+            format!(
+                "{} (`{}`) cannot run batch inference jobs: CreateModelInvocationJob refuses it (sources: {}; `bedrock-batch models {}` shows why)",
+                entry.name,
+                r.input,
+                r.cited_sources(),
+                r.input
+            ),
+        ));
+        return found;
+    }
+    if let Some(p) = r.form_problem(region) {
+        found.push(job_level(
+            RuleCode::M011,
+            format!("{} (sources: {})", p.message, r.cited_sources()),
+        ));
+    }
+    if !bodies_checked {
+        found.push(job_level(
+            RuleCode::M012,
+            format!(
+                "bodies were not checked: the catalog has no body schema for {} (`{}`) because AWS documents no InvokeModel request body for it (`bedrock-batch models {}` says more); check Converse bodies with --invocation-type Converse, or pass --schema FILE",
+                entry.name, r.input, r.input
+            ),
+        ));
+    }
+    found
 }
 
 /// The caller's two choices that pick a job's body schema, apart from the model.
@@ -64,6 +144,8 @@ pub struct BodySpec<'a> {
     pub invocation_type: InvocationType,
     /// `--schema FILE`: a user schema that replaces the catalog's.
     pub schema: Option<&'a Path>,
+    /// The S3 URI the job's `inputDataConfig` names, for M013 (media outside it).
+    pub input_s3_uri: Option<&'a str>,
 }
 
 /// Chooses and compiles the body check for a job.
@@ -72,32 +154,32 @@ pub struct BodySpec<'a> {
 /// is checked with the Converse schema whatever the model; an InvokeModel job with its model's
 /// family; `--schema FILE` replaces both.
 pub fn body_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Result<BodySetup> {
+    let mut setup = schema_check_for(resolution, opts)?;
+    // M013 needs the job's input folder; it rides on the schema check (or on none).
+    if let Some(location) = opts
+        .input_s3_uri
+        .and_then(crate::media::InputLocation::parse)
+    {
+        setup.check = Some(Box::new(crate::media::MediaCheck::new(
+            setup.check.take(),
+            location,
+        )));
+    }
+    Ok(setup)
+}
+
+fn schema_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Result<BodySetup> {
     let converse = opts.invocation_type == InvocationType::Converse;
-    let model_finding = resolution.filter(|r| r.entry.is_none()).map(|r| Diagnostic {
-        code: RuleCode::M009,
-        file: None,
-        path: None,
-        position: None,
-        pointer: None,
-        message: if opts.schema.is_some() || converse {
-            format!(
-                "model id `{}` matches no catalog entry: default quotas apply (check the id; `bedrock-batch models` lists the catalog)",
-                r.input
-            )
-        } else {
-            format!(
-                "model id `{}` matches no catalog entry: bodies are not checked and default quotas apply (pass --schema FILE, or add the model to schemas/catalog.json)",
-                r.input
-            )
-        },
-    });
+    let model_findings = resolution
+        .map(|r| model_findings(r, converse, opts.schema.is_some(), None))
+        .unwrap_or_default();
     if let Some(path) = opts.schema {
         let schema = load_user_schema(path)?;
         let check = SchemaCheck::new(&schema, path.display().to_string(), None, converse)?;
         return Ok(BodySetup {
             family: Some("custom".into()),
             check: Some(Box::new(check)),
-            model_finding,
+            model_findings,
         });
     }
     let family = match resolution {
@@ -109,7 +191,7 @@ pub fn body_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Re
         return Ok(BodySetup {
             family: None,
             check: None,
-            model_finding,
+            model_findings,
         });
     };
     let text = schema_text(family).ok_or_else(|| Error::Schema {
@@ -129,7 +211,7 @@ pub fn body_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Re
     Ok(BodySetup {
         family: Some(family.to_string()),
         check: Some(Box::new(check)),
-        model_finding,
+        model_findings,
     })
 }
 

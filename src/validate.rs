@@ -57,6 +57,9 @@ pub struct ValidateOptions {
     pub stdin_name: Option<String>,
     /// A user JSON Schema for bodies, instead of the catalog's.
     pub schema: Option<PathBuf>,
+    /// The S3 URI the job's `inputDataConfig` will name: media referenced by `s3://` URI in
+    /// records must sit under it (M013). `None` skips that check.
+    pub input_s3_uri: Option<String>,
 }
 
 impl Default for ValidateOptions {
@@ -72,6 +75,7 @@ impl Default for ValidateOptions {
             mmap: true,
             stdin_name: None,
             schema: None,
+            input_s3_uri: None,
         }
     }
 }
@@ -302,8 +306,8 @@ pub struct JobSetup {
     pub quotas: QuotaProfile,
     /// The compiled body check.
     pub body: Option<Box<dyn BodyCheck>>,
-    /// A finding about the model id itself (M009).
-    pub model_finding: Option<Diagnostic>,
+    /// Findings about the model id itself (M009–M012).
+    pub model_findings: Vec<Diagnostic>,
 }
 
 impl JobSetup {
@@ -322,6 +326,7 @@ impl JobSetup {
             crate::schema::BodySpec {
                 invocation_type: opts.invocation_type,
                 schema: opts.schema.as_deref(),
+                input_s3_uri: opts.input_s3_uri.as_deref(),
             },
         )?;
         Ok(JobSetup {
@@ -329,7 +334,7 @@ impl JobSetup {
             family: body.family,
             quotas,
             body: body.check,
-            model_finding: body.model_finding,
+            model_findings: body.model_findings,
         })
     }
 }
@@ -866,9 +871,7 @@ impl<'o> JobRun<'o> {
             message,
         };
         let mut found = Vec::new();
-        if let Some(d) = self.setup.model_finding.clone() {
-            found.push(d);
-        }
+        found.extend(self.setup.model_findings.iter().cloned());
         if self.files.is_empty() {
             found.push(job_level(
                 RuleCode::F002,

@@ -163,7 +163,11 @@ fn good_request_is_scheduled_with_the_full_response_shape() {
         .arg("--local-input")
         .arg(&input));
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
-    assert_eq!(r.stderr, "");
+    assert_eq!(
+        r.stderr,
+        "bedrock-batch: pre-flight: 120 records in --local-input (the job's totalRecordCount \
+         reads 0 until the service starts processing)\n"
+    );
     let job = r.json();
     let keys: Vec<&str> = job
         .as_object()
@@ -214,7 +218,14 @@ fn good_request_is_scheduled_with_the_full_response_shape() {
         job["outputDataConfig"],
         json!({"s3OutputDataConfig": {"s3Uri": "s3://my-bucket/out/"}})
     );
-    assert_eq!(job["totalRecordCount"], 120);
+    // 0 as the service answers until processing starts; the local count is on stderr.
+    assert_eq!(job["totalRecordCount"], 0);
+    assert!(
+        r.stderr
+            .contains("pre-flight: 120 records in --local-input"),
+        "{}",
+        r.stderr
+    );
     for k in [
         "processedRecordCount",
         "successRecordCount",
@@ -300,7 +311,8 @@ fn data_that_fails_validating_gives_a_failed_job() {
         "{message}"
     );
     assert_eq!(job["endTime"], "2024-05-01T12:00:00+00:00");
-    assert_eq!(job["totalRecordCount"], 50);
+    assert_eq!(job["totalRecordCount"], 0);
+    assert!(r.stderr.contains("pre-flight: 50 records"), "{}", r.stderr);
     let keys: Vec<&str> = job
         .as_object()
         .unwrap()

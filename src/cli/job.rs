@@ -233,6 +233,9 @@ fn print(text: &str) -> Result<(), JobError> {
 
 fn reject(rejection: &Rejection) -> u8 {
     eprintln!("{rejection}");
+    for hint in rejection.hints() {
+        eprintln!("bedrock-batch: hint: {hint}");
+    }
     1
 }
 
@@ -321,7 +324,7 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
     let request = args.request()?;
     if skeleton == Some(SkeletonKind::Output) {
         // As the AWS CLI: check the request, then print a sample response instead of calling.
-        return match lib::check_request(&request) {
+        return match lib::check_request_in(&request, &args.region()) {
             Ok(_) => print(&create_skeleton(SkeletonKind::Output)).map(|()| 0),
             Err(rejection) => Ok(reject(&rejection)),
         };
@@ -336,11 +339,28 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
     let format = OutputFormat::from(args.common.output);
     match lib::create(&request, &opts)? {
         CreateOutcome::Rejected(rejection) => Ok(reject(&rejection)),
-        CreateOutcome::Created(job) => {
-            if opts.local_input.is_none() {
-                eprintln!(
+        CreateOutcome::Created(job, data) => {
+            match &data {
+                None => eprintln!(
                     "bedrock-batch: note: no --local-input given: the data checks of the \
-                     Validating phase were skipped (totalRecordCount is 0)"
+                     Validating phase were skipped"
+                ),
+                // The response's totalRecordCount stays 0, as the service's does until
+                // processing starts; the pre-flight count goes to stderr instead.
+                Some(d) => eprintln!(
+                    "bedrock-batch: pre-flight: {} record{} in --local-input (the job's \
+                     totalRecordCount reads 0 until the service starts processing)",
+                    bedrock_batch::text::group_digits(d.records),
+                    if d.records == 1 { "" } else { "s" }
+                ),
+            }
+            if let Some((n, first)) = data.as_ref().and_then(|d| d.media_outside.as_ref()) {
+                eprintln!(
+                    "bedrock-batch: warning: M013: {} media reference{} outside the job's input \
+                     folder; the job passes Validating but those records fail at inference. \
+                     First: {first}",
+                    bedrock_batch::text::group_digits(*n),
+                    if *n == 1 { "" } else { "s" }
                 );
             }
             print(&render(&job.to_value(), format))?;

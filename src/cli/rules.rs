@@ -77,7 +77,14 @@ pub fn run(args: RulesArgs) -> ExitCode {
                     code,
                     ex.args.join(" ")
                 )?;
-                for (title, files) in [("Fails", ex.fail), ("Passes", ex.pass)] {
+                let passes = match &ex.pass_args {
+                    Some(a) => format!(
+                        "Passes (checked with: bedrock-batch validate {})",
+                        a.join(" ")
+                    ),
+                    None => "Passes".to_string(),
+                };
+                for (title, files) in [("Fails", ex.fail), (passes.as_str(), ex.pass)] {
                     for (name, bytes) in files {
                         writeln!(out)?;
                         writeln!(out, "{title}: {name}")?;

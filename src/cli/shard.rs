@@ -204,6 +204,7 @@ impl ShardArgs {
                 mmap: !self.no_mmap,
                 stdin_name: self.stdin_filename.clone(),
                 schema: self.schema.clone(),
+                input_s3_uri: None,
             },
             out: self.out.clone(),
             on_invalid: match self.on_invalid {

@@ -187,6 +187,11 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
+    /// The S3 folder the job's inputDataConfig will name: media referenced by s3:// URI in
+    /// records must sit under it (M013).
+    #[arg(long, value_name = "URI")]
+    pub input_s3_uri: Option<String>,
+
     /// What forms one job: all inputs, the files of each folder, or each file.
     #[arg(long, value_enum, default_value_t = GroupArg::All)]
     pub group: GroupArg,
@@ -216,6 +221,13 @@ impl ValidateArgs {
             };
             format!("{flag}: {e}")
         })?;
+        if let Some(uri) = &self.input_s3_uri {
+            if bedrock_batch::media::InputLocation::parse(uri).is_none() {
+                return Err(format!(
+                    "--input-s3-uri: `{uri}` is not an S3 URI; give the folder the job's inputDataConfig names, e.g. s3://my-bucket/batch/in/"
+                ));
+            }
+        }
         Ok(ValidateOptions {
             model_id: self.model_id.clone(),
             invocation_type: match self.invocation_type {
@@ -232,6 +244,7 @@ impl ValidateArgs {
             mmap: !self.no_mmap,
             stdin_name: self.stdin_filename.clone(),
             schema: self.schema.clone(),
+            input_s3_uri: self.input_s3_uri.clone(),
         })
     }
 

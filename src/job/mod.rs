@@ -28,8 +28,10 @@
 //!   timeout.
 //! - Timestamps are the submit instant truncated to milliseconds (the service's precision);
 //!   `lastModifiedTime` equals `submitTime`, and a `Failed` job's `endTime` too.
-//! - Without a local copy of the input the data checks are skipped: the job is `Scheduled` with
-//!   `totalRecordCount` 0 (the caller says so on stderr).
+//! - Without a local copy of the input the data checks are skipped: the job is `Scheduled` (the
+//!   caller says so on stderr).
+//! - `totalRecordCount` (like the other counters) is 0, as the service returns until processing
+//!   starts (D3); the local record count goes back to the caller in [`DataCheck`].
 
 pub mod constraints;
 pub mod request;
@@ -136,6 +138,28 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// Advice for refusals users are known to walk into, printed after the service's own
+    /// wording (which stays exact).
+    pub fn hints(&self) -> Vec<String> {
+        let Rejection::ParamValidation(problems) = self else {
+            return Vec::new();
+        };
+        let mut hints = Vec::new();
+        // AWS's batch VPC guide (D6) writes `subnets` in its example; the API member is
+        // `subnetIds` (botocore), and users copy the example.
+        if problems.iter().any(|p| {
+            p.0.starts_with("Unknown parameter in vpcConfig: \"subnets\"")
+        }) {
+            hints.push(
+                "the VPC member is `subnetIds`, not `subnets` (the example in AWS's \"Protect batch \
+                 inference jobs using a VPC\" guide says `subnets`): --vpc-config \
+                 subnetIds=subnet-1,securityGroupIds=sg-1"
+                    .to_owned(),
+            );
+        }
+        hints
+    }
+
     fn validation(operation: &'static str, violations: &[Violation]) -> Self {
         Rejection::Service {
             code: "ValidationException",
@@ -179,17 +203,30 @@ pub fn validation_message(violations: &[Violation]) -> String {
 
 /// Runs every check the service makes on a `CreateModelInvocationJob` request, synchronously,
 /// before it creates a job: client-side parameter validation, the service model's constraints,
-/// and the catalog's batch support.
+/// and the catalog's batch support (per id form).
 pub fn check_request(value: &Value) -> Result<CreateModelInvocationJobRequest, Rejection> {
-    check_request_with(value, Catalog::embedded())
+    check_request_with(value, Catalog::embedded(), None)
+}
+
+/// [`check_request`] for a job in `region`, whose inference-profile prefix a wrong-form
+/// refusal names (`eu-west-1` → `eu.…`).
+pub fn check_request_in(
+    value: &Value,
+    region: &str,
+) -> Result<CreateModelInvocationJobRequest, Rejection> {
+    check_request_with(value, Catalog::embedded(), Some(region))
 }
 
 const CREATE_OPERATION: &str = "CreateModelInvocationJob";
 const GET_OPERATION: &str = "GetModelInvocationJob";
 
+/// The service's wording for a model without batch support (stdapi-ai/stdapi.ai #292).
+const NOT_SUPPORTED: &str = "Batch inference is not supported for the requested model";
+
 fn check_request_with(
     value: &Value,
     catalog: &'static Catalog,
+    region: Option<&str>,
 ) -> Result<CreateModelInvocationJobRequest, Rejection> {
     let problems = constraints::param_problems(&CREATE_REQUEST, value);
     if !problems.is_empty() {
@@ -203,13 +240,22 @@ fn check_request_with(
         // Unreachable after the two passes above; report it rather than panic.
         Rejection::ParamValidation(vec![ParamProblem(e.to_string())])
     })?;
-    // Unknown ids are let through: the catalog is not a complete list of models.
-    if catalog.resolve(&request.model_id).entry.map(|e| e.batch) == Some(false) {
-        return Err(Rejection::Service {
+    // Unknown ids are let through (the caller warns): the catalog is not a complete list.
+    let resolution = catalog.resolve(&request.model_id);
+    let refuse = |message: String| {
+        Err(Rejection::Service {
             code: "ValidationException",
             operation: CREATE_OPERATION,
-            message: "Batch inference is not supported for the requested model".to_owned(),
-        });
+            message,
+        })
+    };
+    if resolution.entry.map(|e| e.batch) == Some(false) {
+        return refuse(NOT_SUPPORTED.to_owned());
+    }
+    // The service's wording for a wrong id form is not documented: the documented refusal,
+    // followed by what bedrock-batch knows (marked as its own).
+    if let Some(p) = resolution.form_problem(region) {
+        return refuse(format!("{NOT_SUPPORTED} (bedrock-batch: {})", p.message));
     }
     Ok(request)
 }
@@ -269,6 +315,9 @@ pub struct DataCheck {
     pub records: u64,
     /// Why the Validating phase fails, if it does.
     pub failure: Option<String>,
+    /// Records referencing media outside the input folder (M013): they pass Validating and
+    /// fail at inference. The count and the first finding, for the caller to show.
+    pub media_outside: Option<(u64, String)>,
 }
 
 /// The Validating phase on the local copy of the job's input.
@@ -277,6 +326,7 @@ fn check_data(
     model_id: &str,
     invocation_type: ModelInvocationType,
     quota_overrides: QuotaOverrides,
+    input_s3_uri: Option<&str>,
 ) -> Result<DataCheck, JobError> {
     use crate::validate::{validate, ValidateOptions, VerdictStatus};
     let opts = ValidateOptions {
@@ -286,6 +336,7 @@ fn check_data(
             ModelInvocationType::Converse => crate::InvocationType::Converse,
         },
         quota_overrides,
+        input_s3_uri: input_s3_uri.map(str::to_owned),
         ..ValidateOptions::default()
     };
     let report = validate(&[local_input.to_path_buf()], &opts)?;
@@ -296,9 +347,22 @@ fn check_data(
                 "The input failed validation (no finding was named)".to_owned()
             })),
         };
+    let media_outside = report.summary.by_code.get("M013").map(|&n| {
+        let first = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == crate::rules::RuleCode::M013)
+            .map(|d| match (&d.path, d.position) {
+                (Some(path), Some(p)) => format!("{path}:{}: {}", p.line, d.message),
+                _ => d.message.clone(),
+            })
+            .unwrap_or_default();
+        (n, first)
+    });
     Ok(DataCheck {
         records: report.summary.records,
         failure,
+        media_outside,
     })
 }
 
@@ -320,8 +384,10 @@ pub struct CreateOptions {
 /// What `job create` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateOutcome {
-    /// A new job, `Scheduled` or `Failed`.
-    Created(Box<ModelInvocationJob>),
+    /// A new job, `Scheduled` or `Failed`, and what the data check found (`None` without
+    /// `--local-input`). The job's `totalRecordCount` is 0, as the service answers until
+    /// processing starts; the check's record count is for the caller to show elsewhere.
+    Created(Box<ModelInvocationJob>, Option<DataCheck>),
     /// The client request token was used before: the job it created, unchanged.
     Replayed(Box<ModelInvocationJob>),
     /// The request would be refused.
@@ -334,7 +400,7 @@ pub fn create(value: &Value, opts: &CreateOptions) -> Result<CreateOutcome, JobE
     if !is_valid_region(&opts.region) {
         return Err(JobError::Region(opts.region.clone()));
     }
-    let request = match check_request(value) {
+    let request = match check_request_in(value, &opts.region) {
         Ok(r) => r,
         Err(rejection) => return Ok(CreateOutcome::Rejected(rejection)),
     };
@@ -350,13 +416,20 @@ pub fn create(value: &Value, opts: &CreateOptions) -> Result<CreateOutcome, JobE
             &request.model_id,
             request.invocation_type(),
             opts.quota_overrides,
+            Some(
+                request
+                    .input_data_config
+                    .s3_input_data_config
+                    .s3_uri
+                    .as_str(),
+            ),
         )?),
         None => None,
     };
     let job = build_job(&request, &scope, opts.now, data.as_ref())?;
     opts.state
         .save(&StoredJob::new(request, job.clone()), &scope)?;
-    Ok(CreateOutcome::Created(Box::new(job)))
+    Ok(CreateOutcome::Created(Box::new(job), data))
 }
 
 fn build_job(
@@ -401,7 +474,10 @@ fn build_job(
         timeout_duration_in_hours: timeout,
         job_expiration_time: format_timestamp(expiration),
         model_invocation_type: request.invocation_type(),
-        total_record_count: data.map_or(0, |d| d.records),
+        // The service returns 0 for every counter until processing starts (D3; T7 saw 0
+        // while Validating), so a pre-flight answer that filled it in would never match the
+        // real job's. The local count is reported by the caller instead.
+        total_record_count: 0,
         processed_record_count: 0,
         success_record_count: 0,
         error_record_count: 0,
@@ -518,20 +594,32 @@ mod tests {
                     "default_quotas": {"min_records_per_job": 100, "max_records_per_file": 50000,
                       "max_records_per_job": 50000, "max_file_bytes": 1000000000,
                       "max_job_bytes": 5000000000},
-                    "models": [{"match": "acme.nobatch-*", "name": "No batch", "batch": false}]}"#,
+                    "checked": "2026-11-29", "sources": {}, "default_quotas_source": "D13",
+                    "models": [
+                      {"ids": ["acme.nobatch-v1:0"], "name": "No batch", "batch": false,
+                       "sources": [], "checked": "2026-11-29"},
+                      {"ids": ["acme.profile-v1:0"], "name": "Profile only", "batch": true,
+                       "batch_via": "profile", "sources": [], "checked": "2026-11-29"}]}"#,
             )
             .unwrap(),
         ));
         let mut req = good_request();
         req["modelId"] = json!("us.acme.nobatch-v1:0");
-        let err = check_request_with(&req, catalog).unwrap_err();
+        let err = check_request_with(&req, catalog, None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "An error occurred (ValidationException) when calling the CreateModelInvocationJob \
              operation: Batch inference is not supported for the requested model"
         );
         req["modelId"] = json!("acme.other-v1:0");
-        assert!(check_request_with(&req, catalog).is_ok());
+        assert!(check_request_with(&req, catalog, None).is_ok());
+        req["modelId"] = json!("acme.profile-v1:0");
+        let err = check_request_with(&req, catalog, Some("eu-west-1"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("use `eu.acme.profile-v1:0`"), "{err}");
+        req["modelId"] = json!("eu.acme.profile-v1:0");
+        assert!(check_request_with(&req, catalog, Some("eu-west-1")).is_ok());
     }
 
     #[test]
@@ -566,6 +654,7 @@ mod tests {
             Some(&DataCheck {
                 records: 3,
                 failure: Some("x".repeat(3000)),
+                media_outside: None,
             }),
         )
         .unwrap();
@@ -575,6 +664,9 @@ mod tests {
             failed.end_time.as_deref(),
             Some("2024-05-01T12:00:00.123000+00:00")
         );
-        assert_eq!(failed.total_record_count, 3);
+        assert_eq!(
+            failed.total_record_count, 0,
+            "as the service answers before processing"
+        );
     }
 }
