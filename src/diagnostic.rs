@@ -94,6 +94,18 @@ impl Serialize for Diagnostic {
     }
 }
 
+/// How many findings of each severity (errors, warnings, infos; see
+/// [`Severity::rank`]) to list when `available` are at hand and at most `cap` may be listed:
+/// the most severe first, so findings that matter are never crowded out by infos.
+pub fn listed_per_severity(available: [usize; 3], cap: usize) -> [usize; 3] {
+    let mut left = cap;
+    available.map(|n| {
+        let take = n.min(left);
+        left -= take;
+        take
+    })
+}
+
 /// Appends `token` to an RFC 6901 pointer, escaping `~` and `/`.
 pub fn push_pointer_token(pointer: &mut String, token: &str) {
     pointer.push('/');

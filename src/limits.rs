@@ -29,3 +29,8 @@ pub const MAX_ENUMERATED_VALUES: usize = 100_000;
 /// Default chunk size: large enough that per-chunk overhead vanishes, small enough that a
 /// window of chunks per thread stays a few MiB.
 pub const DEFAULT_CHUNK_SIZE: usize = 2 << 20;
+
+/// Record ids longer than this many characters are not plain (R005): joins, logs and
+/// spreadsheet cells mangle them. A UUID is 36, a SHA-256 in hex 64, composite keys such as
+/// `tenant:doc-0012.pdf:page-3` well under 256.
+pub const MAX_PLAIN_RECORD_ID_CHARS: usize = 256;

@@ -30,6 +30,16 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+
+    /// 0 for errors, 1 for warnings, 2 for infos: the order in which summaries count them
+    /// and in which `--max-diagnostics` lists them (most severe first).
+    pub fn rank(self) -> usize {
+        match self {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }
+    }
 }
 
 impl fmt::Display for Severity {

@@ -18,7 +18,9 @@ use crate::rules::{RuleCode, RuleSelection, RULES};
 use crate::schema_tape::BodyTape;
 
 // The limits and text helpers moved to leaf modules; the old paths stay for library callers.
-pub use crate::limits::{MAX_MODEL_INPUT_BYTES, MAX_POINTER_BYTES, MAX_STREAM_LINE_BYTES};
+pub use crate::limits::{
+    MAX_MODEL_INPUT_BYTES, MAX_PLAIN_RECORD_ID_CHARS, MAX_POINTER_BYTES, MAX_STREAM_LINE_BYTES,
+};
 use crate::text::UTF8_BOM as BOM;
 pub use crate::text::{group_digits, shorten};
 
@@ -107,7 +109,9 @@ pub struct BodyFinding {
 pub struct LineRules<'a> {
     /// Which rules are reported.
     pub rules: &'a RuleSelection,
-    /// How many findings a chunk keeps in full (the rest are only counted).
+    /// How many findings of each severity a chunk keeps in full (the rest are only
+    /// counted): the job lists at most this many, most severe first, so a chunk never
+    /// needs more of one severity.
     pub max_diagnostics: usize,
     /// The body check, when a model family or schema is known.
     pub body: Option<&'a dyn BodyCheck>,
@@ -149,6 +153,10 @@ pub struct ChunkResult {
     pub first_crlf: Option<Position>,
     /// Per line: whether it is a record without error-severity findings, when asked for.
     pub line_status: Vec<LineStatus>,
+    /// Records whose `recordId` is not a plain id (R005, reported once per file).
+    pub odd_ids: u64,
+    /// The first of them, placed, its message naming the id and what is odd about it.
+    pub first_odd_id: Option<Diagnostic>,
 }
 
 /// The verdict on one line, for commands that rewrite input (`shard`, `fix`).
@@ -199,8 +207,11 @@ struct ChunkChecker<'a, 'r> {
     /// chunk starts. Trimmed to the room now and then, so a line with a million findings
     /// holds few of them.
     pending: Vec<Pending>,
-    /// After a trim: findings at or past this chunk offset can no longer be listed.
-    pending_cut: usize,
+    /// After a trim, per severity (see [`crate::rules::Severity::rank`]): findings at or past this chunk
+    /// offset can no longer be listed.
+    pending_cut: [usize; 3],
+    /// Findings kept in `out.diagnostics`, per severity.
+    listed: [usize; 3],
     /// The current line's earliest validating-phase finding, while the chunk has none yet.
     pending_first: Option<Pending>,
     /// The last column computed: (line start, byte offset in the line, column). Findings of
@@ -245,6 +256,8 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
             crlf: 0,
             first_crlf: None,
             line_status: Vec::new(),
+            odd_ids: 0,
+            first_odd_id: None,
         },
         // A chunk cannot list more findings than `max_diagnostics`, so neither need the
         // scanner (one is always kept: the first may be the chunk's first validating one).
@@ -253,7 +266,8 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
         tape: BodyTape::new(),
         line_has_error: false,
         pending: Vec::new(),
-        pending_cut: usize::MAX,
+        pending_cut: [usize::MAX; 3],
+        listed: [0; 3],
         pending_first: None,
         last_column: (usize::MAX, 0, 1),
         current_line: (usize::MAX, 0),
@@ -503,7 +517,7 @@ impl ChunkChecker<'_, '_> {
                     }
                     // Point at the offending value (or, for a missing field, at the object
                     // that lacks it), not just at the body; one walk places them all.
-                    let pointers: Vec<&str> = if self.room() > 0 {
+                    let pointers: Vec<&str> = if self.has_room() {
                         listed.iter().map(|f| f.pointer.as_str()).collect()
                     } else {
                         Vec::new()
@@ -562,20 +576,10 @@ impl ChunkChecker<'_, '_> {
                         || "recordId is an empty string".into(),
                     );
                 } else {
-                    if !(id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric())) {
-                        self.emit(
-                            RuleCode::R005,
-                            start,
-                            rel_line,
-                            m.value_start,
-                            Some("/recordId".into()),
-                            || {
-                                format!(
-                                    "recordId \"{}\" is not 11 ASCII letters and digits (the older documented format)",
-                                    shorten(&id, 60)
-                                )
-                            },
-                        );
+                    if self.rules.rules.is_enabled(RuleCode::R005) {
+                        if let Some(why) = record_id_oddity(&id) {
+                            self.odd_id(start, rel_line, m.value_start, &id, &why);
+                        }
                     }
                     self.out.ids.push(IdEntry {
                         hash: xxhash_rust::xxh3::xxh3_128(id.as_bytes()),
@@ -623,8 +627,28 @@ impl ChunkChecker<'_, '_> {
         }
     }
 
+    /// Notes a record whose id is not plain (R005): counted for the file's one finding, the
+    /// first one placed.
+    fn odd_id(&mut self, line_start: usize, rel_line: u64, at: usize, id: &str, why: &str) {
+        self.out.odd_ids += 1;
+        if self.out.first_odd_id.is_none() {
+            let p = Pending {
+                code: RuleCode::R005,
+                rel_line,
+                line_start,
+                at: line_start + at,
+                pointer: Some("/recordId".into()),
+                message: format!("\"{}\" {why}", shorten(id, 60)),
+            };
+            self.out.first_odd_id = Some(self.place(&p));
+        }
+    }
+
     /// Emits a finding at byte `at` of the line starting at chunk offset `line_start`.
-    /// Every finding is counted; `message` is only called when the finding may be kept.
+    /// Every finding of a selected rule is counted; `message` is only called when the
+    /// finding may be kept. A validating-phase finding of a rule left out by
+    /// `--select`/`--ignore` is neither counted nor listed, but may still be the chunk's
+    /// first validating one: the verdict is the service's, whatever is listed.
     fn emit(
         &mut self,
         code: RuleCode,
@@ -634,14 +658,18 @@ impl ChunkChecker<'_, '_> {
         pointer: Option<String>,
         message: impl FnOnce() -> String,
     ) {
-        if !self.rules.rules.is_enabled(code) {
+        let enabled = self.rules.rules.is_enabled(code);
+        let validating = code.phase() == crate::rules::Phase::Validating;
+        if !enabled && !validating {
             return;
         }
-        self.count(code, 1);
+        if enabled {
+            self.count(code, 1);
+        }
         let offset = line_start + at;
-        let room = self.room();
-        let listable = room > 0 && offset < self.pending_cut;
-        let first = code.phase() == crate::rules::Phase::Validating
+        let rank = code.severity().rank();
+        let listable = enabled && self.room(rank) > 0 && offset < self.pending_cut[rank];
+        let first = validating
             && self.out.first_validating.is_none()
             && self.pending_first.as_ref().is_none_or(|f| offset < f.at);
         if !listable && !first {
@@ -660,29 +688,43 @@ impl ChunkChecker<'_, '_> {
         }
         if listable {
             self.pending.push(p);
+            let room = (0..3).fold(0usize, |n, r| n.saturating_add(self.room(r)));
             if self.pending.len() >= room.max(64).saturating_mul(2) {
-                self.trim_pending(room);
+                self.trim_pending();
             }
         }
     }
 
-    /// How many more findings the chunk lists.
-    fn room(&self) -> usize {
-        self.rules
-            .max_diagnostics
-            .saturating_sub(self.out.diagnostics.len())
+    /// How many more findings of severity rank `rank` the chunk lists.
+    fn room(&self, rank: usize) -> usize {
+        self.rules.max_diagnostics.saturating_sub(self.listed[rank])
     }
 
-    /// Keeps the `room` earliest pending findings (stable: ties keep emission order).
-    fn trim_pending(&mut self, room: usize) {
+    /// Whether the chunk lists more findings of some severity.
+    fn has_room(&self) -> bool {
+        (0..3).any(|r| self.room(r) > 0)
+    }
+
+    /// Keeps, of each severity, the earliest pending findings there is room for (stable:
+    /// ties keep emission order).
+    fn trim_pending(&mut self) {
         self.pending.sort_by_key(|p| p.at);
-        self.pending.truncate(room);
-        if self.pending.len() == room {
-            if let Some(last) = self.pending.last() {
-                // A later finding at the same offset would sort after `last`: out too.
-                self.pending_cut = last.at;
+        let mut room = [self.room(0), self.room(1), self.room(2)];
+        let mut cut = self.pending_cut;
+        self.pending.retain(|p| {
+            let rank = p.code.severity().rank();
+            if room[rank] == 0 {
+                return false;
             }
-        }
+            room[rank] -= 1;
+            if room[rank] == 0 {
+                // A later finding of this severity (or one at the same offset, which would
+                // sort after this one) can no longer be listed.
+                cut[rank] = p.at;
+            }
+            true
+        });
+        self.pending_cut = cut;
     }
 
     /// Places and keeps the current line's findings, in byte order.
@@ -693,12 +735,12 @@ impl ChunkChecker<'_, '_> {
                 self.out.first_validating = Some(d);
             }
         }
-        let room = self.room();
-        self.trim_pending(room);
-        self.pending_cut = usize::MAX;
+        self.trim_pending();
+        self.pending_cut = [usize::MAX; 3];
         let pending = std::mem::take(&mut self.pending);
         for p in &pending {
             let d = self.place(p);
+            self.listed[p.code.severity().rank()] += 1;
             self.out.diagnostics.push(d);
         }
         // Keep the allocation for the next line.
@@ -761,10 +803,14 @@ impl ChunkChecker<'_, '_> {
         pointer: Option<String>,
         message: String,
     ) {
-        if !self.rules.rules.is_enabled(code) {
+        let enabled = self.rules.rules.is_enabled(code);
+        let validating = code.phase() == crate::rules::Phase::Validating;
+        if !enabled && !validating {
             return;
         }
-        self.count(code, 1);
+        if enabled {
+            self.count(code, 1);
+        }
         let d = Diagnostic {
             code,
             file: Some(self.place.file),
@@ -777,13 +823,46 @@ impl ChunkChecker<'_, '_> {
             pointer,
             message,
         };
-        if code.phase() == crate::rules::Phase::Validating && self.out.first_validating.is_none() {
+        if validating && self.out.first_validating.is_none() {
             self.out.first_validating = Some(d.clone());
         }
-        if self.room() > 0 {
+        let rank = code.severity().rank();
+        if enabled && self.room(rank) > 0 {
+            self.listed[rank] += 1;
             self.out.diagnostics.push(d);
         }
     }
+}
+
+/// Whether a character may appear in a plain record id: ASCII letters and digits, with
+/// `-`, `_`, `.` and `:` as separators (UUIDs, ULIDs, `REC00000001`, `tenant:doc.pdf:3`).
+fn is_plain_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
+}
+
+/// What is unusual about a (non-empty) record id, as the end of a sentence, or `None` for a
+/// plain id (R005). Shared by `validate` and `fix`, so both judge ids alike.
+pub fn record_id_oddity(id: &str) -> Option<String> {
+    let odd = id.chars().find(|&c| !is_plain_id_char(c));
+    let Some(c) = odd else {
+        let n = id.len();
+        return (n > MAX_PLAIN_RECORD_ID_CHARS).then(|| {
+            format!(
+                "is {} characters long (plain ids have at most {MAX_PLAIN_RECORD_ID_CHARS})",
+                group_digits(n as u64)
+            )
+        });
+    };
+    let code = format!("U+{:04X}", c as u32);
+    Some(if c.is_whitespace() {
+        format!("holds whitespace ({code})")
+    } else if c.is_control() {
+        format!("holds a control character ({code})")
+    } else if !c.is_ascii() {
+        format!("holds the non-ASCII character '{c}' ({code})")
+    } else {
+        format!("holds '{c}'")
+    })
 }
 
 /// The end of the chunk that starts at `start`: just after the first `\n` at or beyond
@@ -927,5 +1006,25 @@ mod tests {
         };
         assert_eq!(got, 60);
         assert!(e.to_string().contains("starting at byte 60"), "{e}");
+    }
+
+    #[test]
+    fn plain_record_ids_are_left_alone() {
+        for id in [
+            "REC00000001",
+            "3f2b8c1e-7a4d-4c9b-9e1f-2a6d8b0c4e71",
+            "01HZX3J5R8Q2W6Y9T1V4N7M0KD",
+            "tenant_7:doc-0012.pdf:page.3",
+            "1",
+        ] {
+            assert_eq!(record_id_oddity(id), None, "{id}");
+        }
+        assert_eq!(record_id_oddity(&"a".repeat(MAX_PLAIN_RECORD_ID_CHARS)), None);
+        let odd = |id: &str| record_id_oddity(id).unwrap();
+        assert_eq!(odd("rec 1"), "holds whitespace (U+0020)");
+        assert_eq!(odd("rec\u{1}"), "holds a control character (U+0001)");
+        assert_eq!(odd("récit-1"), "holds the non-ASCII character 'é' (U+00E9)");
+        assert_eq!(odd("a/b"), "holds '/'");
+        assert!(odd(&"a".repeat(300)).starts_with("is 300 characters long"));
     }
 }

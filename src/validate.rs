@@ -45,7 +45,9 @@ pub struct ValidateOptions {
     pub quota_overrides: QuotaOverrides,
     /// Which rules are reported.
     pub rules: RuleSelection,
-    /// How many findings are listed (all are counted).
+    /// How many findings are listed, the most severe first (errors, then warnings, then
+    /// infos; by place within a severity); all are counted, and job-level findings are
+    /// always listed on top.
     pub max_diagnostics: usize,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -166,7 +168,8 @@ pub struct Report {
     pub quotas: QuotaProfile,
     /// The files read.
     pub files: Vec<FileSummary>,
-    /// Findings, by path then byte offset, job-level last; at most `max_diagnostics`.
+    /// Findings, by path then byte offset, job-level last: the `max_diagnostics` most severe
+    /// (errors first), plus every job-level one.
     pub diagnostics: Vec<Diagnostic>,
     /// The job's name when a run forms several jobs (`--group folder|file`): its folder or
     /// file. Left out of the JSON report when `None`.
@@ -343,9 +346,9 @@ impl JobSetup {
 /// commands that write lines out (`shard`, `fix`).
 pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Send + 's;
 
-/// Called with each listed finding, in report order, as soon as it is final: a file's
-/// findings once the file is merged (they sort before every later file's), job-level ones
-/// at [`JobRun::finish`]. Used to stream reports (`--format jsonl`).
+/// Called with each listed finding, in report order, as soon as it is final: when the job is
+/// done ([`JobRun::try_finish`]), since which findings are listed depends on the whole job
+/// (the most severe first). Used to stream reports job by job (`--format jsonl`).
 pub type FindingSink<'s> = dyn FnMut(&Diagnostic) -> Result<()> + Send + 's;
 
 /// A validation in progress: merges chunk results in order.
@@ -362,8 +365,6 @@ pub struct JobRun<'o> {
     paths: Vec<Arc<str>>,
     totals: (u64, u64),
     finding_sink: Option<Box<FindingSink<'o>>>,
-    /// How many of the collector's findings the sink has been given.
-    streamed: usize,
 }
 
 impl<'o> JobRun<'o> {
@@ -387,7 +388,6 @@ impl<'o> JobRun<'o> {
             paths: Vec::new(),
             totals: (0, 0),
             finding_sink: None,
-            streamed: 0,
         }
     }
 
@@ -396,20 +396,6 @@ impl<'o> JobRun<'o> {
     pub fn with_finding_sink(mut self, sink: Box<FindingSink<'o>>) -> Self {
         self.finding_sink = Some(sink);
         self
-    }
-
-    /// Gives the sink the findings that became final. Every finding still to come sorts
-    /// after them, so trimming the collector to its cap never drops one already given.
-    fn flush_findings(&mut self) -> Result<()> {
-        let Some(sink) = self.finding_sink.as_mut() else {
-            return Ok(());
-        };
-        self.collector.trim();
-        for d in &self.collector.kept[self.streamed..] {
-            sink(d)?;
-        }
-        self.streamed = self.collector.kept.len();
-        Ok(())
     }
 
     /// Asks for a [`LineStatus`] per line in every [`ChunkResult`].
@@ -434,7 +420,6 @@ impl<'o> JobRun<'o> {
             } else {
                 self.scan_file(index as u32, file, progress, sink)?;
             }
-            self.flush_findings()?;
         }
         progress.finish();
         Ok(())
@@ -661,6 +646,15 @@ impl<'o> JobRun<'o> {
                 p.line += line_base;
             }
         }
+        if let Some(mut d) = result.first_odd_id.take() {
+            if acc.first_odd_id.is_none() {
+                if let Some(p) = d.position.as_mut() {
+                    p.line += line_base;
+                }
+                acc.first_odd_id = Some(d);
+            }
+        }
+        acc.odd_ids += result.odd_ids;
         if let Some(p) = result.first_crlf {
             acc.first_crlf.get_or_insert(Position {
                 line: p.line + line_base,
@@ -829,6 +823,22 @@ impl<'o> JobRun<'o> {
                 ),
             });
         }
+        if let Some(first) = acc.first_odd_id {
+            // One finding per file, as L004: ids are odd for one cause (how they were made),
+            // so a finding per record would only bury the others.
+            let n = acc.odd_ids;
+            found.push(Diagnostic {
+                message: format!(
+                    "{} recordId{} {} not plain (ASCII letters, digits, - _ . :; at most {} characters), the first here: {}",
+                    group_digits(n),
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" },
+                    crate::scan::MAX_PLAIN_RECORD_ID_CHARS,
+                    first.message
+                ),
+                ..first
+            });
+        }
         for d in found {
             self.push_finding(d);
         }
@@ -841,10 +851,15 @@ impl<'o> JobRun<'o> {
         self.totals.1 += acc.bytes;
     }
 
+    /// Counts and keeps a finding made outside a chunk. One of a rule left out by
+    /// `--select`/`--ignore` is neither counted nor listed, but a validating-phase one still
+    /// decides the verdict (the service does not read `--select`).
     fn push_finding(&mut self, d: Diagnostic) {
         if self.opts.rules.is_enabled(d.code) {
             self.collector.count(d.code, Some(&d));
             self.collector.extend(vec![d]);
+        } else if d.phase() == Phase::Validating {
+            self.collector.offer_first(d);
         }
     }
 
@@ -927,8 +942,12 @@ impl<'o> JobRun<'o> {
         for d in found {
             self.push_finding(d);
         }
-        self.flush_findings()?;
         let (diagnostics, counts, first_validating) = self.collector.finish();
+        if let Some(sink) = self.finding_sink.as_mut() {
+            for d in &diagnostics {
+                sink(d)?;
+            }
+        }
         let mut summary = Summary {
             files: self.files.len() as u64,
             records,
@@ -994,13 +1013,21 @@ struct FileAcc {
     bytes: u64,
     crlf: u64,
     first_crlf: Option<Position>,
+    odd_ids: u64,
+    first_odd_id: Option<Diagnostic>,
 }
 
-/// Keeps the first `cap` findings in report order, counts all of them, and remembers the
-/// first validating-phase one.
+/// Keeps what a job lists, counts everything, and remembers the first validating-phase
+/// finding. Of each severity it keeps the first `cap` findings in report order (enough to
+/// list the `cap` most severe of the job, errors first), and every job-level finding (they
+/// are few and always listed); so memory is bounded by the cap, never by the input.
 struct Collector {
     cap: usize,
-    kept: Vec<Diagnostic>,
+    /// Per severity rank: findings with their arrival number (ties in report order keep
+    /// arrival order, which is deterministic).
+    kept: [Vec<(u64, Diagnostic)>; 3],
+    job_level: Vec<Diagnostic>,
+    arrivals: u64,
     counts: [u64; RULES.len()],
     first_validating: Option<Diagnostic>,
 }
@@ -1009,7 +1036,9 @@ impl Collector {
     fn new(cap: usize) -> Self {
         Collector {
             cap,
-            kept: Vec::new(),
+            kept: Default::default(),
+            job_level: Vec::new(),
+            arrivals: 0,
             counts: [0; RULES.len()],
             first_validating: None,
         }
@@ -1048,20 +1077,47 @@ impl Collector {
 
     /// Keeps findings (already counted), trimming to the cap now and then.
     fn extend(&mut self, ds: Vec<Diagnostic>) {
-        self.kept.extend(ds);
-        if self.kept.len() > self.cap.saturating_mul(2).max(1024) {
-            self.trim();
+        for d in ds {
+            if d.file.is_none() {
+                self.job_level.push(d);
+                continue;
+            }
+            let rank = d.severity().rank();
+            self.kept[rank].push((self.arrivals, d));
+            self.arrivals += 1;
+            if self.kept[rank].len() > self.cap.saturating_mul(2).max(1024) {
+                self.trim(rank);
+            }
         }
     }
 
-    fn trim(&mut self) {
-        // Stable: ties keep insertion order, which is deterministic.
-        self.kept.sort_by_key(Diagnostic::sort_key);
-        self.kept.truncate(self.cap);
+    fn trim(&mut self, rank: usize) {
+        let kept = &mut self.kept[rank];
+        kept.sort_by_key(|(n, d)| (d.sort_key(), *n));
+        kept.truncate(self.cap);
     }
 
+    /// The listed findings in report order (the `cap` most severe, then every job-level
+    /// one), the exact counts, and the first validating-phase finding.
     fn finish(mut self) -> (Vec<Diagnostic>, [u64; RULES.len()], Option<Diagnostic>) {
-        self.trim();
-        (self.kept, self.counts, self.first_validating)
+        for rank in 0..3 {
+            self.trim(rank);
+        }
+        let quota = crate::diagnostic::listed_per_severity(
+            [
+                self.kept[0].len(),
+                self.kept[1].len(),
+                self.kept[2].len(),
+            ],
+            self.cap,
+        );
+        let mut listed: Vec<(u64, Diagnostic)> = Vec::with_capacity(quota.iter().sum());
+        for (kept, n) in self.kept.into_iter().zip(quota) {
+            listed.extend(kept.into_iter().take(n));
+        }
+        listed.sort_by_key(|(n, d)| (d.sort_key(), *n));
+        let mut diagnostics: Vec<Diagnostic> = listed.into_iter().map(|(_, d)| d).collect();
+        diagnostics.extend(self.job_level);
+        (diagnostics, self.counts, self.first_validating)
     }
 }

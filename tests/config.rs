@@ -11,12 +11,12 @@ use common::*;
 use serde_json::Value;
 
 /// A temp project: `in.jsonl` with three clean records and one without a recordId (R003,
-/// a warning) and one with a short id (R005, an info), and `sub/` to run from.
+/// a warning) and one whose id holds a space (R005, an info), and `sub/` to run from.
 fn project(config: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut text = records(3);
     text.push_str("{\"modelInput\":{}}\n");
-    text.push_str("{\"recordId\":\"r1\",\"modelInput\":{}}\n");
+    text.push_str("{\"recordId\":\"r 1\",\"modelInput\":{}}\n");
     fs::write(dir.path().join("in.jsonl"), text).unwrap();
     fs::create_dir(dir.path().join("sub")).unwrap();
     if let Some(config) = config {

@@ -407,19 +407,41 @@ fn max_diagnostics_lists_the_first_n_and_counts_all() {
 }
 
 #[test]
-fn verdict_names_the_first_validating_finding_even_past_the_listing_cap() {
+fn errors_are_listed_before_warnings_past_the_cap_and_name_the_verdict() {
     let mut text: String = (0..20)
         .map(|i| format!("{{\"modelInput\":{{\"i\":{i}}}}}\n"))
         .collect();
     text.push_str("{broken\n");
     let (r, code) = validate_bytes(text.as_bytes(), &["--max-diagnostics", "3"]);
     assert_eq!(code, 1);
-    assert!(find(&r, "L001").is_none(), "not listed");
+    // The one error comes first, then the earliest warnings; listed in file order.
+    let listed: Vec<(String, u64)> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap()))
+        .collect();
+    let want = [("R003", 1), ("R003", 2), ("L001", 21)];
+    assert_eq!(
+        listed,
+        want.map(|(c, l)| (c.to_string(), l)),
+        "{r:#}"
+    );
+    assert_eq!(r["summary"]["warnings"], 20);
+    assert_eq!(r["summary"]["diagnostics_truncated"], true);
     let msg = r["verdict"]["message"].as_str().unwrap();
     assert!(
         msg.starts_with("L001 invalid-json at ") && msg.contains(":21:2: "),
         "{msg}"
     );
+    // Listing nothing still names the failing finding.
+    let (r, code) = validate_bytes(text.as_bytes(), &["--max-diagnostics", "0"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["diagnostics"].as_array().unwrap().len(), 0);
+    assert!(r["verdict"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("L001 invalid-json at "));
 }
 
 #[test]

@@ -11,7 +11,9 @@
 //!   `\r`, `\n` become `%25`, `%0D`, `%0A`; in properties `:` and `,` also become `%3A`, `%2C`.
 //! - GitHub shows only 10 annotations of each type per step and drops the rest silently, so
 //!   at most [`ANNOTATIONS_PER_TYPE`] of each are written, and when findings are left over one
-//!   last `::notice` says how many (it takes the place of the tenth notice).
+//!   last `::notice` says how many (it takes the place of the tenth notice). Each type has its
+//!   own 10, so infos never take an error's place; job-level findings are annotated before
+//!   the record findings of their type, as they are always listed.
 //! - Then the whole text report follows, for the log, between `::stop-commands::` markers so
 //!   that nothing taken from the data (a `recordId`, a file name) can act as a command.
 //! - [`write_step_summary`] writes the Markdown table the binary appends to
@@ -107,14 +109,24 @@ pub fn write(reports: &[Report], style: GithubStyle, out: &mut dyn Write) -> io:
     let needs_notice = totals.iter().any(|&n| n > cap);
     let caps = [cap, cap, if needs_notice { cap - 1 } else { cap }];
     let mut written = [0u64; 3];
-    for r in reports {
-        for d in &r.diagnostics {
+    // Which findings get an annotation: job-level ones first (few, and always listed), then
+    // the others in report order; written in report order.
+    let listed: Vec<(&Report, &Diagnostic)> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
+        .collect();
+    let mut chosen = vec![false; listed.len()];
+    for job_level in [true, false] {
+        for (k, (_, d)) in listed.iter().enumerate() {
             let level = severity_index(d.severity());
-            if written[level] < caps[level] {
-                writeln!(out, "{}", annotation(r, d))?;
+            if d.path.is_none() == job_level && written[level] < caps[level] {
+                chosen[k] = true;
                 written[level] += 1;
             }
         }
+    }
+    for ((r, d), _) in listed.iter().zip(&chosen).filter(|(_, &c)| c) {
+        writeln!(out, "{}", annotation(r, d))?;
     }
     let left: Vec<u64> = totals.iter().zip(written).map(|(t, w)| t - w).collect();
     let left_total: u64 = left.iter().sum();
@@ -169,15 +181,32 @@ pub fn write(reports: &[Report], style: GithubStyle, out: &mut dyn Write) -> io:
 /// jobs, a table of findings per rule, and the first [`SUMMARY_ROWS`] findings.
 pub fn write_step_summary(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
     let run = combine(reports, usize::MAX);
-    let status = match run.verdict.status {
-        VerdictStatus::Scheduled => "Scheduled",
-        VerdictStatus::Failed => "Failed",
-    };
-    writeln!(out, "### bedrock-batch validate: {status}")?;
-    writeln!(out)?;
-    match &run.verdict.message {
-        Some(m) => writeln!(out, "Would fail the Validating phase: {}", cell(m))?,
-        None => writeln!(out, "Would pass the Validating phase.")?,
+    let errors = run.summary.errors;
+    match (&run.verdict.message, errors) {
+        (Some(m), _) => {
+            writeln!(out, "### bedrock-batch validate: Failed")?;
+            writeln!(out)?;
+            writeln!(out, "Would fail the Validating phase: {}", cell(m))?;
+        }
+        (None, 0) => {
+            writeln!(out, "### bedrock-batch validate: Scheduled")?;
+            writeln!(out)?;
+            writeln!(out, "Would pass the Validating phase.")?;
+        }
+        (None, n) => {
+            // Scheduled is the service's answer, but the job would not do its work: say so
+            // in the headline, not only in the table.
+            let errors = count_noun(n, "error", "errors");
+            writeln!(
+                out,
+                "### bedrock-batch validate: Scheduled, but {errors}: records would fail"
+            )?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "Would pass the Validating phase, but {errors} would fail records when they are run (see below)."
+            )?;
+        }
     }
     writeln!(out)?;
     writeln!(
@@ -227,16 +256,18 @@ pub fn write_step_summary(reports: &[Report], out: &mut dyn Write) -> io::Result
             )?;
         }
     }
-    let listed: Vec<(&Report, &Diagnostic)> = reports
+    let mut listed: Vec<(&Report, &Diagnostic)> = reports
         .iter()
         .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
         .collect();
+    // The rows, like the list: the most severe first, job-level ones always, report order.
+    super::keep_most_severe(&mut listed, SUMMARY_ROWS, |(_, d)| d);
     if !listed.is_empty() {
         let total = run.summary.errors + run.summary.warnings + run.summary.infos;
-        let shown = listed.len().min(SUMMARY_ROWS) as u64;
+        let shown = listed.len() as u64;
         let title = if shown < total {
             format!(
-                "Findings: the first {} of {} (the step's log lists more)",
+                "Findings: {} of {}, errors first (the step's log lists more)",
                 group_digits(shown),
                 group_digits(total)
             )
@@ -248,7 +279,7 @@ pub fn write_step_summary(reports: &[Report], out: &mut dyn Write) -> io::Result
         writeln!(out)?;
         writeln!(out, "| place | rule | message |")?;
         writeln!(out, "|---|---|---|")?;
-        for (r, d) in listed.into_iter().take(SUMMARY_ROWS) {
+        for (r, d) in listed {
             let place = match (&d.path, d.position) {
                 (Some(path), Some(p)) => format!("{path}:{}:{}", p.line, p.column),
                 (Some(path), None) => path.to_string(),

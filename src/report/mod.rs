@@ -26,8 +26,9 @@ pub fn is_grouped(reports: &[Report]) -> bool {
     reports.iter().any(|r| r.job.is_some())
 }
 
-/// The whole run as one report: totals summed, every file, every listed finding (by path,
-/// then byte offset, job-level ones last, at most `max_diagnostics`), and a verdict that is
+/// The whole run as one report: totals summed, every file, the listed findings (by path,
+/// then byte offset, job-level ones last: the `max_diagnostics` most severe, errors first,
+/// plus every job-level one), and a verdict that is
 /// `Failed` when any job fails, naming the first such job. A single unnamed job is returned
 /// as it is.
 ///
@@ -69,8 +70,7 @@ pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     // Stable: findings of one file keep their order, job-level ones keep job order.
     diagnostics.sort_by(|a, b| run_order(a).cmp(&run_order(b)));
-    if diagnostics.len() > max_diagnostics {
-        diagnostics.truncate(max_diagnostics);
+    if keep_most_severe(&mut diagnostics, max_diagnostics, |d| d) {
         summary.diagnostics_truncated = true;
     }
     let verdict = match failed {
@@ -97,6 +97,37 @@ pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
         job: None,
         first_input: reports.iter().find_map(|r| r.first_input.clone()),
     }
+}
+
+/// Keeps, of `items` in report order, the `cap` most severe findings (errors, then warnings,
+/// then infos; the earliest within a severity) and every job-level one, in their order.
+/// Returns whether any was dropped. The rule `--max-diagnostics` lists by.
+pub fn keep_most_severe<T>(
+    items: &mut Vec<T>,
+    cap: usize,
+    finding: impl Fn(&T) -> &Diagnostic,
+) -> bool {
+    let mut available = [0usize; 3];
+    for d in items.iter().map(&finding).filter(|d| d.path.is_some()) {
+        available[d.severity().rank()] += 1;
+    }
+    let mut quota = crate::diagnostic::listed_per_severity(available, cap);
+    if quota == available {
+        return false;
+    }
+    items.retain(|item| {
+        let d = finding(item);
+        if d.path.is_none() {
+            return true;
+        }
+        let left = &mut quota[d.severity().rank()];
+        if *left == 0 {
+            return false;
+        }
+        *left -= 1;
+        true
+    });
+    true
 }
 
 /// The report order across jobs: by path, file-level findings first, then by byte offset;
@@ -134,11 +165,7 @@ pub fn unlisted_by_severity<'d>(
 
 /// 0 for errors, 1 for warnings, 2 for infos: the order summaries count them in.
 pub fn severity_index(s: Severity) -> usize {
-    match s {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Info => 2,
-    }
+    s.rank()
 }
 
 /// `1 error`, `2 warnings`: a count with its noun.
