@@ -1019,7 +1019,10 @@ mod tests {
         ] {
             assert_eq!(record_id_oddity(id), None, "{id}");
         }
-        assert_eq!(record_id_oddity(&"a".repeat(MAX_PLAIN_RECORD_ID_CHARS)), None);
+        assert_eq!(
+            record_id_oddity(&"a".repeat(MAX_PLAIN_RECORD_ID_CHARS)),
+            None
+        );
         let odd = |id: &str| record_id_oddity(id).unwrap();
         assert_eq!(odd("rec 1"), "holds whitespace (U+0020)");
         assert_eq!(odd("rec\u{1}"), "holds a control character (U+0001)");

@@ -1104,11 +1104,7 @@ impl Collector {
             self.trim(rank);
         }
         let quota = crate::diagnostic::listed_per_severity(
-            [
-                self.kept[0].len(),
-                self.kept[1].len(),
-                self.kept[2].len(),
-            ],
+            [self.kept[0].len(), self.kept[1].len(), self.kept[2].len()],
             self.cap,
         );
         let mut listed: Vec<(u64, Diagnostic)> = Vec::with_capacity(quota.iter().sum());

@@ -528,3 +528,202 @@ fn jsonl_reader_going_away_ends_quietly_with_the_full_exit_code() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// The model the user-shaped inputs below are written for.
+const CLAUDE: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+
+/// 3,000 pandas-shaped records with UUID ids and an extra `source` column on each (3,000
+/// R007 warnings), and two real errors near the end: invalid JSON on line 2,991 and a
+/// string `max_tokens` on line 2,996.
+fn crowded() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..3000u64 {
+        let mut line = pandas_record(i);
+        line.insert_str(line.len() - 1, r#","source":"crm-export""#);
+        if i == 2990 {
+            line.insert(line.len() - 1, ',');
+        }
+        if i == 2995 {
+            line = line.replace(r#""max_tokens":512"#, r#""max_tokens":"512""#);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    fs::write(dir.path().join("tickets.jsonl"), text).unwrap();
+    dir
+}
+
+/// Issue 13: in a file with thousands of findings, the cap used to keep the first 1,000 in
+/// file order, so no format showed the two errors near the end. Now every format lists them,
+/// the counts stay exact, and UUID ids are not findings at all.
+#[test]
+fn errors_near_the_end_of_a_crowded_file_are_listed_in_every_format() {
+    let dir = crowded();
+    let input = dir.path().join("tickets.jsonl");
+    let run_format = |format: &str| {
+        let out = bb()
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .args([
+                "validate",
+                "--no-config",
+                "--model-id",
+                CLAUDE,
+                "--format",
+                format,
+            ])
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run_format("text");
+    assert!(text.contains("tickets.jsonl:2991:"), "{text}");
+    assert!(text.contains(":2996:") && text.contains(" M003 "), "{text}");
+    assert!(text.contains("Checked 1 file, 3,000 records"), "{text}");
+    assert!(
+        text.contains(": 2 errors, 2,999 warnings, 0 infos"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "… 2,001 more findings not listed (--max-diagnostics 1000 lists the most severe first)"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches(" R005 ").count(), 0, "UUIDs are plain ids");
+
+    let json: Value = serde_json::from_str(&run_format("json")).unwrap();
+    let listed = json["diagnostics"].as_array().unwrap();
+    assert_eq!(listed.len(), 1000);
+    let errors: Vec<(&str, u64)> = listed
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(errors, [("L001", 2991), ("M003", 2996)]);
+    // Report order (by place) after the selection: the errors come last here.
+    assert_eq!(listed[998]["line"], 2991);
+    assert_eq!(listed[997]["line"], 998, "the first 998 warnings, in order");
+    assert_eq!(json["summary"]["errors"], 2);
+    assert_eq!(
+        json["summary"]["warnings"], 2999,
+        "no R007 on the invalid line"
+    );
+    assert_eq!(json["summary"]["by_code"]["R007"], 2999);
+    assert!(json["summary"]["by_code"].get("R005").is_none());
+    assert_eq!(json["summary"]["diagnostics_truncated"], true);
+    assert_eq!(json["verdict"]["status"], "Failed");
+
+    let jsonl = run_format("jsonl");
+    let events: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let jsonl_errors: Vec<&str> = events
+        .iter()
+        .filter(|e| e["severity"] == "error")
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(jsonl_errors, ["L001", "M003"]);
+    assert_eq!(events.last().unwrap()["summary"]["errors"], 2);
+
+    let github = run_format("github");
+    let annotations = |kind: &str| {
+        github
+            .lines()
+            .filter(|l| l.starts_with(&format!("::{kind} ")))
+            .count()
+    };
+    assert_eq!(annotations("error"), 2, "{github}");
+    assert_eq!(annotations("warning"), 10);
+    assert!(github.contains("::error file=") && github.contains("line=2991"));
+
+    let sarif: Value = serde_json::from_str(&run_format("sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let levels = |level: &str| results.iter().filter(|r| r["level"] == level).count();
+    assert_eq!((levels("error"), levels("warning")), (2, 998));
+    assert_valid_sarif(&sarif);
+
+    let junit = run_format("junit");
+    assert!(
+        junit.contains(r#"<failure message="L001 invalid-json"#),
+        "{junit}"
+    );
+    assert!(junit.contains(r#"type="M003""#), "{junit}");
+}
+
+/// Job-level findings are listed whatever the cap, on top of it.
+#[test]
+fn job_level_findings_are_never_cut_by_the_cap() {
+    let dir = crowded();
+    let input = dir.path().join("tickets.jsonl");
+    let (report, code) = validate_json(
+        &[
+            "--no-config",
+            "--model-id",
+            CLAUDE,
+            "--max-diagnostics",
+            "5",
+            "--min-records-per-job",
+            "5000",
+        ],
+        &[&input],
+    );
+    assert_eq!(code, 1);
+    let listed: Vec<(String, Value)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].clone()))
+        .collect();
+    let want = [
+        ("R007", Value::from(1)),
+        ("R007", Value::from(2)),
+        ("R007", Value::from(3)),
+        ("L001", Value::from(2991)),
+        ("M003", Value::from(2996)),
+        ("Q005", Value::Null),
+    ];
+    assert_eq!(listed, want.map(|(c, l)| (c.to_string(), l)));
+    assert_eq!(report["summary"]["errors"], 3);
+}
+
+/// A job the service would schedule but whose records would fail: the step summary's
+/// headline says so, not only its table.
+#[test]
+fn github_summary_headline_says_records_would_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = pandas_records(300);
+    text = text.replacen(r#""max_tokens":512"#, r#""max_tokens":"512""#, 2);
+    let input = dir.path().join("batch.jsonl");
+    fs::write(&input, text).unwrap();
+    let summary = dir.path().join("summary.md");
+    let out = bb()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "validate",
+            "--no-config",
+            "--format",
+            "github",
+            "--model-id",
+            CLAUDE,
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = fs::read_to_string(&summary).unwrap();
+    let mut lines = md.lines();
+    assert_eq!(
+        lines.next(),
+        Some("### bedrock-batch validate: Scheduled, but 2 errors: records would fail")
+    );
+    assert!(md.contains("Would pass the Validating phase, but 2 errors would fail records"));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("::error ")).count(),
+        2
+    );
+}

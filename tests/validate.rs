@@ -419,14 +419,15 @@ fn errors_are_listed_before_warnings_past_the_cap_and_name_the_verdict() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let want = [("R003", 1), ("R003", 2), ("L001", 21)];
-    assert_eq!(
-        listed,
-        want.map(|(c, l)| (c.to_string(), l)),
-        "{r:#}"
-    );
+    assert_eq!(listed, want.map(|(c, l)| (c.to_string(), l)), "{r:#}");
     assert_eq!(r["summary"]["warnings"], 20);
     assert_eq!(r["summary"]["diagnostics_truncated"], true);
     let msg = r["verdict"]["message"].as_str().unwrap();
@@ -647,4 +648,82 @@ fn text_findings_stay_on_one_line() {
     );
     assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
     assert!(r.stdout.contains("recordId \"a\\nb\""));
+}
+
+/// R005 is one finding per file (as L004): ids are odd for one cause, how they were made.
+/// UUIDs and other plain ids are not findings.
+#[test]
+fn odd_record_ids_are_one_finding_per_file_and_uuids_none() {
+    let (r, _) = validate_bytes(pandas_records(3000).as_bytes(), &[]);
+    assert!(r["summary"]["by_code"].get("R005").is_none(), "{r:#}");
+    assert_eq!(r["summary"]["infos"], 0);
+    // Ids made from titles: a space in every one of 3,000.
+    let text: String = (0..3000u64)
+        .map(|i| pandas_record(i).replace(&uuid_like(i), &format!("ticket {i}")) + "\n")
+        .collect();
+    let (r, code) = validate_bytes(text.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["summary"]["by_code"]["R005"], 1);
+    assert_eq!(codes(&r), ["R005"]);
+    let d = find(&r, "R005").unwrap();
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(13))
+    );
+    assert_eq!(d["pointer"], "/recordId");
+    assert_eq!(
+        d["message"],
+        "3,000 recordIds are not plain (ASCII letters, digits, - _ . :; at most 256 characters), the first here: \"ticket 0\" holds whitespace (U+0020)"
+    );
+    // Non-ASCII and over-long ids, one file each.
+    let odd = [
+        ("naïve-1", "holds the non-ASCII character 'ï' (U+00EF)"),
+        (&"x".repeat(300), "is 300 characters long"),
+    ];
+    for (id, why) in odd {
+        let line = pandas_record(1).replace(&uuid_like(1), id) + "\n";
+        let (r, _) = validate_bytes(line.as_bytes(), &[]);
+        let m = find(&r, "R005").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            m.starts_with("1 recordId is not plain") && m.contains(why),
+            "{m}"
+        );
+    }
+}
+
+/// `--select`/`--ignore` decide what is listed and what sets the exit code; the verdict is
+/// the service's answer whatever is listed.
+#[test]
+fn select_and_ignore_never_change_the_verdict() {
+    let mut text = pandas_records(200);
+    text.push_str("{\"recordId\":\"x\",\"modelInput\":{\"a\":1,}}\n");
+    for args in [
+        &["--select", "M"][..],
+        &["--ignore", "L001"],
+        &["--select", "R003"],
+    ] {
+        let (r, code) = validate_bytes(text.as_bytes(), args);
+        assert_eq!(r["verdict"]["status"], "Failed", "{args:?}");
+        let msg = r["verdict"]["message"].as_str().unwrap();
+        assert!(
+            msg.starts_with("L001 invalid-json at ") && msg.contains(":201:"),
+            "{msg}"
+        );
+        // Nothing selected is found: nothing listed or counted, exit 0.
+        assert_eq!(code, 0, "{args:?}");
+        assert_eq!(r["summary"]["errors"], 0);
+        assert!(find(&r, "L001").is_none());
+    }
+    // File- and job-level validating findings too (Q005 under --select M).
+    let dir = tempfile::tempdir().unwrap();
+    let short = write(&dir, "short.jsonl", records(3).as_bytes());
+    let (r, code) = validate_json(&["--select", "M"], &[&short]);
+    assert_eq!((r["verdict"]["status"].as_str(), code), (Some("Failed"), 0));
+    assert!(r["verdict"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Q005 job-has-too-few-records"));
 }

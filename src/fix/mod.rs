@@ -1252,17 +1252,18 @@ impl<'o> Fixer<'o> {
                 IdOut::New(new)
             }
         };
-        let final_id = match &id {
-            IdOut::Absent => None,
-            IdOut::New(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        // Only ids the user chose are judged: the ones `fix` makes are plain by construction,
+        // and flagging them would report `fix`'s own work back as a finding.
+        let kept_id = match &id {
+            IdOut::Absent | IdOut::New(_) => None,
             IdOut::Keep(s, e) => {
                 let raw = &line[*s..*e];
                 (raw.first() == Some(&b'"'))
                     .then(|| decode_string_contents(&raw[1..raw.len() - 1], true))
             }
         };
-        if let Some(f) = final_id.filter(|f| !f.is_empty()) {
-            if !(f.len() == 11 && f.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        if let Some(f) = kept_id.filter(|f| !f.is_empty()) {
+            if crate::scan::record_id_oddity(&f).is_some() {
                 self.remaining.add(RuleCode::R005, 1, path, line_no);
             }
         }

@@ -22,7 +22,7 @@
 use std::io::{self, Write};
 
 use super::text::{self, TextStyle};
-use super::{anchor, combine, count_noun, is_grouped, severity_index, unlisted_by_severity};
+use super::{anchor, count_noun, is_grouped, severity_index, unlisted_by_severity};
 use crate::diagnostic::Diagnostic;
 use crate::rules::{RuleCode, Severity};
 use crate::text::group_digits;
@@ -101,7 +101,7 @@ pub fn annotation(report: &Report, d: &Diagnostic) -> String {
 
 /// Writes the annotations, the notice about those left out, and the text report.
 pub fn write(reports: &[Report], style: GithubStyle, out: &mut dyn Write) -> io::Result<()> {
-    let total = combine(reports, usize::MAX).summary;
+    let total = super::run_head(reports).summary;
     let totals = [total.errors, total.warnings, total.infos];
     let cap = ANNOTATIONS_PER_TYPE as u64;
     // The notice about left-out findings is itself a notice: when it is needed, infos get
@@ -180,7 +180,7 @@ pub fn write(reports: &[Report], style: GithubStyle, out: &mut dyn Write) -> io:
 /// Writes the Markdown summary of a run, for `$GITHUB_STEP_SUMMARY`: the verdict, a table of
 /// jobs, a table of findings per rule, and the first [`SUMMARY_ROWS`] findings.
 pub fn write_step_summary(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
-    let run = combine(reports, usize::MAX);
+    let run = super::run_head(reports);
     let errors = run.summary.errors;
     match (&run.verdict.message, errors) {
         (Some(m), _) => {

@@ -35,14 +35,50 @@ pub fn is_grouped(reports: &[Report]) -> bool {
 /// # Panics
 /// If `reports` is empty (a run always forms at least one job).
 pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
+    let mut run = run_head(reports);
+    if reports.len() == 1 && reports[0].job.is_none() {
+        run.diagnostics = reports[0].diagnostics.clone();
+        return run;
+    }
+    let mut diagnostics: Vec<Diagnostic> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().cloned())
+        .collect();
+    // Stable: findings of one file keep their order, job-level ones keep job order.
+    diagnostics.sort_by(|a, b| run_order(a).cmp(&run_order(b)));
+    if keep_most_severe(&mut diagnostics, max_diagnostics, |d| d) {
+        run.summary.diagnostics_truncated = true;
+    }
+    run.diagnostics = diagnostics;
+    run
+}
+
+/// [`combine`] without the findings: the run's totals, files and verdict, at no cost per
+/// finding (for renderers that walk the jobs' findings themselves).
+///
+/// # Panics
+/// If `reports` is empty (a run always forms at least one job).
+pub fn run_head(reports: &[Report]) -> Report {
     let first = reports.first().expect("a run forms at least one job");
     if reports.len() == 1 && first.job.is_none() {
-        return first.clone();
+        return Report {
+            version: first.version,
+            tool: first.tool.clone(),
+            model_id: first.model_id.clone(),
+            family: first.family.clone(),
+            invocation_type: first.invocation_type,
+            verdict: first.verdict.clone(),
+            summary: first.summary.clone(),
+            quotas: first.quotas,
+            files: first.files.clone(),
+            diagnostics: Vec::new(),
+            job: None,
+            first_input: first.first_input.clone(),
+        };
     }
     let mut summary = Summary::default();
     let mut by_code: BTreeMap<String, u64> = BTreeMap::new();
     let mut files = Vec::new();
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut failed = None;
     for r in reports {
         let s = &r.summary;
@@ -57,7 +93,6 @@ pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
             *by_code.entry(code.clone()).or_default() += n;
         }
         files.extend(r.files.iter().cloned());
-        diagnostics.extend(r.diagnostics.iter().cloned());
         if failed.is_none() && r.verdict.status == VerdictStatus::Failed {
             let message = r.verdict.message.clone().unwrap_or_default();
             failed = Some(match &r.job {
@@ -68,11 +103,6 @@ pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
     }
     summary.by_code = by_code;
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    // Stable: findings of one file keep their order, job-level ones keep job order.
-    diagnostics.sort_by(|a, b| run_order(a).cmp(&run_order(b)));
-    if keep_most_severe(&mut diagnostics, max_diagnostics, |d| d) {
-        summary.diagnostics_truncated = true;
-    }
     let verdict = match failed {
         Some(message) => Verdict {
             status: VerdictStatus::Failed,
@@ -93,7 +123,7 @@ pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
         summary,
         quotas: first.quotas,
         files,
-        diagnostics,
+        diagnostics: Vec::new(),
         job: None,
         first_input: reports.iter().find_map(|r| r.first_input.clone()),
     }

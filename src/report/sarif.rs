@@ -11,12 +11,16 @@
 //!   run of several jobs, `properties.job`; the run carries the verdict in `properties`.
 //!
 //! The output is checked against the official SARIF 2.1.0 JSON Schema in the tests.
+//!
+//! [`write`] streams the results: the log around them is built once, then each result is
+//! built, written and dropped, so a run with a million listed findings costs no more memory
+//! than its report (no JSON tree of every result).
 
 use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::{anchor, combine, is_grouped};
+use super::{anchor, is_grouped, run_head};
 use crate::diagnostic::Diagnostic;
 use crate::rules::{Severity, RULES};
 use crate::validate::{Report, VerdictStatus};
@@ -126,14 +130,21 @@ fn result(report: &Report, d: &Diagnostic, grouped: bool) -> Value {
     r
 }
 
-/// The SARIF log of a run, as a JSON value.
+/// The SARIF log of a run, as a JSON value (what [`write`] writes, built whole).
 pub fn log(reports: &[Report]) -> Value {
     let grouped = is_grouped(reports);
-    let run_report = combine(reports, usize::MAX);
-    let results: Vec<Value> = reports
+    let mut log = log_without_results(reports);
+    log["runs"][0]["results"] = reports
         .iter()
         .flat_map(|r| r.diagnostics.iter().map(move |d| result(r, d, grouped)))
         .collect();
+    log
+}
+
+/// The log with an empty `results` array.
+fn log_without_results(reports: &[Report]) -> Value {
+    let grouped = is_grouped(reports);
+    let run_report = run_head(reports);
     let status = |r: &Report| match r.verdict.status {
         VerdictStatus::Scheduled => "Scheduled",
         VerdictStatus::Failed => "Failed",
@@ -162,15 +173,50 @@ pub fn log(reports: &[Report]) -> Value {
             }},
             "invocations": [{"executionSuccessful": true}],
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": [],
             "properties": properties,
         }],
     })
 }
 
-/// Writes the SARIF log of a run, pretty-printed, followed by a newline.
+/// Writes the SARIF log of a run, pretty-printed, followed by a newline: byte for byte
+/// what [`log`] pretty-prints, with each result made and written one at a time.
 pub fn write(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(reports))?;
+    let frame = serde_json::to_string_pretty(&log_without_results(reports))?;
+    // The one empty `results` array: a key in the frame, so not inside a string (where its
+    // quotes would be escaped).
+    const EMPTY: &str = "\"results\": []";
+    let at = frame
+        .find(EMPTY)
+        .expect("the frame has an empty results array");
+    let indent = at - frame[..at].rfind('\n').map_or(0, |i| i + 1);
+    let (head, tail) = (
+        &frame[..at + EMPTY.len() - 1],
+        &frame[at + EMPTY.len() - 1..],
+    );
+    let grouped = is_grouped(reports);
+    let results = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)));
+    out.write_all(head.as_bytes())?;
+    let mut buf = Vec::new();
+    let mut any = false;
+    let pad = format!("\n{}", " ".repeat(indent + 2));
+    for (r, d) in results {
+        buf.clear();
+        serde_json::to_writer_pretty(&mut buf, &result(r, d, grouped))?;
+        out.write_all(if any { b"," } else { b"" })?;
+        any = true;
+        // Pretty JSON holds line ends only between tokens, never in strings: indenting
+        // after each one nests the result as the whole log's printer would.
+        out.write_all(pad.as_bytes())?;
+        let text = std::str::from_utf8(&buf).expect("serde_json writes UTF-8");
+        out.write_all(text.replace('\n', &pad).as_bytes())?;
+    }
+    if any {
+        out.write_all(format!("\n{}", " ".repeat(indent)).as_bytes())?;
+    }
+    out.write_all(tail.as_bytes())?;
     out.write_all(b"\n")
 }
 
@@ -184,6 +230,52 @@ mod tests {
         assert_eq!(path_uri("/tmp/a b.jsonl"), "file:///tmp/a%20b.jsonl");
         assert_eq!(path_uri("<stdin>"), "%3Cstdin%3E");
         assert_eq!(path_uri("c:x/é.jsonl"), "c%3Ax/%C3%A9.jsonl");
+    }
+
+    #[test]
+    fn streamed_log_is_the_built_log() {
+        use crate::diagnostic::{Diagnostic, Position};
+        use crate::rules::RuleCode;
+        use crate::validate::{Summary, Tool, Verdict};
+        let d = |code, line| Diagnostic {
+            code,
+            file: Some(0),
+            path: Some("in/a \"b\".jsonl".into()),
+            position: Some(Position {
+                line,
+                column: 3,
+                byte_offset: line * 10,
+            }),
+            pointer: Some("/recordId".into()),
+            message: "\"results\": [] and a\nline".into(),
+        };
+        let mut report = Report {
+            version: 1,
+            tool: Tool {
+                name: "bedrock-batch",
+                version: "0",
+            },
+            model_id: None,
+            family: None,
+            invocation_type: crate::InvocationType::InvokeModel,
+            verdict: Verdict {
+                status: VerdictStatus::Scheduled,
+                message: None,
+            },
+            summary: Summary::default(),
+            quotas: crate::models::Catalog::embedded().default_quotas,
+            files: Vec::new(),
+            diagnostics: Vec::new(),
+            job: None,
+            first_input: None,
+        };
+        for n in [0, 1, 3] {
+            report.diagnostics = (1..=n).map(|l| d(RuleCode::L001, l)).collect();
+            let mut streamed = Vec::new();
+            write(std::slice::from_ref(&report), &mut streamed).unwrap();
+            let built = serde_json::to_string_pretty(&log(std::slice::from_ref(&report))).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), built + "\n");
+        }
     }
 
     #[test]

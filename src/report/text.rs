@@ -97,7 +97,7 @@ pub fn write_run(reports: &[Report], style: TextStyle, out: &mut dyn Write) -> i
         .filter(|r| r.verdict.status == VerdictStatus::Failed)
         .map(|r| r.job.as_deref().unwrap_or(""))
         .collect();
-    let total = super::combine(reports, 0).summary;
+    let total = super::run_head(reports).summary;
     writeln!(out)?;
     writeln!(
         out,
@@ -148,7 +148,7 @@ pub fn write(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Resu
     if unlisted > 0 {
         writeln!(
             out,
-            "… {} more finding{} not listed (--max-diagnostics {}); counts below are complete",
+            "… {} more finding{} not listed (--max-diagnostics {} lists the most severe first); counts below are complete",
             group_digits(unlisted),
             if unlisted == 1 { "" } else { "s" },
             style.max_diagnostics

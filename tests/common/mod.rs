@@ -98,3 +98,40 @@ pub fn record(i: usize) -> String {
 pub fn records(n: usize) -> String {
     (1..=n).map(|i| record(i) + "\n").collect()
 }
+
+/// A UUID-shaped id (version 4 layout), different for every `i`, as `uuid.uuid4()` or
+/// `crypto.randomUUID()` would give (and as AWS's own batch samples use).
+pub fn uuid_like(i: u64) -> String {
+    let h = |salt: u64| {
+        let mut x = i
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        x ^= x >> 31;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^ (x >> 29)
+    };
+    let (a, b) = (h(1), h(2));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        8 + (b >> 62),
+        (b >> 48) & 0xfff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// One Claude record as pandas writes it with `df.to_json(orient="records", lines=True)`:
+/// compact, `/` escaped as `\/`, non-ASCII as `\uXXXX`, columns in frame order, a UUID id.
+pub fn pandas_record(i: u64) -> String {
+    format!(
+        r#"{{"recordId":"{}","modelInput":{{"anthropic_version":"bedrock-2023-05-31","max_tokens":512,"messages":[{{"role":"user","content":"Summarise ticket {i} from https:\/\/support.example.com\/t\/{i} (caf\u00e9 order)"}}]}}}}"#,
+        uuid_like(i)
+    )
+}
+
+/// `n` pandas-shaped records with UUID ids, each line ending in `\n` (pandas ≥ 1.5).
+pub fn pandas_records(n: u64) -> String {
+    (0..n).map(|i| pandas_record(i) + "\n").collect()
+}
