@@ -833,7 +833,7 @@ impl<'o> JobRun<'o> {
                     group_digits(n),
                     if n == 1 { "" } else { "s" },
                     if n == 1 { "is" } else { "are" },
-                    crate::scan::MAX_PLAIN_RECORD_ID_CHARS,
+                    crate::limits::MAX_PLAIN_RECORD_ID_CHARS,
                     first.message
                 ),
                 ..first
