@@ -1223,3 +1223,31 @@ fn r8_deeply_nested_repeated_keys_are_counted_not_stored() {
         "the body is copied byte for byte"
     );
 }
+
+/// `fix --out s3://…` (or `--side-dir` given a URI) is refused before anything is written.
+#[test]
+fn out_given_a_uri_is_refused_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.jsonl"), common::pandas_records(20)).unwrap();
+    for args in [
+        &["--out", "s3://bucket/fixed.jsonl"][..],
+        &["--out", "fixed.jsonl", "--side-dir", "s3://bucket/side/"],
+        &["--out", "https://example.com/fixed.jsonl"],
+    ] {
+        let out = common::bb()
+            .current_dir(dir.path())
+            .arg("fix")
+            .arg("in.jsonl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is not supported") && stderr.contains("Nothing was written"), "{stderr}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["in.jsonl"], "nothing created for {args:?}");
+    }
+}

@@ -1073,3 +1073,37 @@ proptest! {
         prop_assert_eq!(names(dir.path()).into_iter().filter(|n| n.starts_with('.')).count(), 0);
     }
 }
+
+/// `--out s3://…` (or any URI) is refused before anything is read or written: it used to
+/// make a local folder named `s3:`.
+#[test]
+fn out_given_a_uri_is_refused_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, common::pandas_records(150)).unwrap();
+    for uri in ["s3://my-bucket/batch/in/", "gs://bucket/x/", "https://example.com/out/"] {
+        let out = common::bb()
+            .current_dir(dir.path())
+            .args(["shard", "in.jsonl", "--out", uri])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{uri}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let scheme = uri.split("://").next().unwrap();
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one line: {stderr}"
+        );
+        assert!(
+            stderr.starts_with(&format!("bedrock-batch: error: --out {uri}: writing to {scheme}:// is not supported; ")),
+            "{stderr}"
+        );
+        assert!(stderr.trim_end().ends_with("Nothing was written"), "{stderr}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["in.jsonl"], "nothing created for {uri}");
+    }
+}

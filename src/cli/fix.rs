@@ -166,6 +166,14 @@ pub fn run(args: FixArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return tool_error(e),
     };
+    let outputs = [("--out", &args.out), ("--side-dir", &args.side_dir)];
+    for (flag, path) in outputs {
+        if let Some(path) = path {
+            if let Err(e) = super::output::local_output(flag, path) {
+                return tool_error(e);
+            }
+        }
+    }
     let opts = args.options();
     let bar = Bar::new(!args.quiet && !args.no_progress && args.format == FixFormat::Text);
     let report = match fix::fix(&paths, &opts, &bar) {

@@ -57,3 +57,32 @@ pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Resu
         Err(e) => Err(e),
     }
 }
+
+/// Refuses an output path that is a URI (`s3://bucket/prefix/`, `gs://…`, `https://…`):
+/// written as a local path it would make a folder named `s3:`. `flag` names the option in
+/// the message. The one place that decides which outputs can be written (S3 support may
+/// take `s3://` here).
+pub fn local_output(flag: &str, path: &std::path::Path) -> Result<(), String> {
+    let text = path.to_string_lossy();
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Ok(());
+    };
+    // A scheme is a letter then letters, digits, `+`, `-` or `.` (RFC 3986); two characters at
+    // least, so that a Windows drive (`C:/`) is never taken for one.
+    let is_scheme = scheme.len() >= 2
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return Ok(());
+    }
+    let hint = if scheme.eq_ignore_ascii_case("s3") {
+        format!("write to a local path, then upload it to {text} with `aws s3 cp` or `aws s3 sync`")
+    } else {
+        "give a local path".to_string()
+    };
+    Err(format!(
+        "{flag} {text}: writing to {scheme}:// is not supported; {hint}. Nothing was written"
+    ))
+}
