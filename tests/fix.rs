@@ -1243,7 +1243,10 @@ fn out_given_a_uri_is_refused_and_nothing_is_created() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("is not supported") && stderr.contains("Nothing was written"), "{stderr}");
+        assert!(
+            stderr.contains("is not supported") && stderr.contains("Nothing was written"),
+            "{stderr}"
+        );
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

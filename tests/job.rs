@@ -238,7 +238,16 @@ fn good_request_is_scheduled_with_the_full_response_shape() {
 #[test]
 fn every_optional_member_is_echoed() {
     let env = Env::new();
-    let input = env.input("in.jsonl", 100);
+    // Converse bodies, as the Converse-type job below needs (other bodies would fail at
+    // inference, which exits 1).
+    let text: String = (0..100)
+        .map(|i| {
+            format!(
+                "{{\"recordId\":\"REC{i:08}\",\"modelInput\":{{\"messages\":[{{\"role\":\"user\",\"content\":[{{\"text\":\"hi\"}}]}}],\"inferenceConfig\":{{\"maxTokens\":16}}}}}}\n"
+            )
+        })
+        .collect();
+    let input = env.write("in.jsonl", &text);
     let r = run(env
         .create()
         .args(["--client-request-token", "tok-123"])
@@ -1044,4 +1053,128 @@ fn the_state_dir_can_come_from_the_environment() {
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(env.path("from-env").join("jobs").is_dir());
+}
+
+/// Records that would fail at inference: the status stays `Scheduled` (the service's answer),
+/// the exit code follows `--fail-on` as `validate`'s does, and stderr says how many records
+/// and which `validate` command lists them.
+#[test]
+fn records_failing_at_inference_keep_scheduled_but_exit_1_and_say_how_to_see_them() {
+    let env = Env::new();
+    // pandas-shaped, UUID ids, 3,000 records; two bodies with a string max_tokens.
+    let mut text = String::new();
+    for i in 0..3000u64 {
+        let id = format!("{:08x}-7a4d-4c9b-9e1f-{:012x}", i * 7919, i);
+        let tokens = if i == 2100 || i == 2950 {
+            "\"512\""
+        } else {
+            "512"
+        };
+        text.push_str(&format!(
+            r#"{{"recordId":"{id}","modelInput":{{"anthropic_version":"bedrock-2023-05-31","max_tokens":{tokens},"messages":[{{"role":"user","content":"Summarise https:\/\/example.com\/t\/{i}"}}]}}}}"#
+        ));
+        text.push('\n');
+    }
+    let input = env.write("batch in.jsonl", &text);
+    let r = run(env.create().arg("--local-input").arg(&input));
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert_eq!(r.json()["status"], "Scheduled");
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("would fail at inference"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert_eq!(
+        line,
+        format!(
+            "bedrock-batch: pre-flight: 2 records of 3,000 would fail at inference (2 errors); \
+             the job stays Scheduled, as the service would answer, but exits 1. See them with: \
+             bedrock-batch validate --model-id {MODEL} --input-s3-uri s3://my-bucket/in/ '{}'",
+            input.display()
+        )
+    );
+    // The command it names lists exactly those records.
+    let cmd: Vec<&str> = vec![
+        "validate",
+        "--model-id",
+        MODEL,
+        "--input-s3-uri",
+        "s3://my-bucket/in/",
+        "--format",
+        "json",
+    ];
+    let out = Command::cargo_bin("bedrock-batch")
+        .unwrap()
+        .args(&cmd)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2101, 2951]);
+
+    // --fail-on warning: clean bodies but a warning (an unknown top-level key) also exit 1.
+    let env = Env::new();
+    let input = env.input("in.jsonl", 120);
+    let with_key = fs::read_to_string(&input).unwrap().replacen(
+        "\"modelInput\"",
+        "\"source\":\"crm\",\"modelInput\"",
+        1,
+    );
+    fs::write(&input, with_key).unwrap();
+    let r = run(env.create().arg("--local-input").arg(&input));
+    assert_eq!(r.code, 0, "warnings pass by default: {}", r.stderr);
+    let r = run(env
+        .create()
+        .args(["--fail-on", "warning", "--client-request-token", "t2"])
+        .arg("--local-input")
+        .arg(&input));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "pre-flight: the data has 0 errors, 1 warning, 0 infos (--fail-on warning); the job stays Scheduled, but exits 1. See them with: bedrock-batch validate --model-id"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A model id the catalog does not know is said on stderr (M009, with the nearest ids); the
+/// service decides, so the job is still created.
+#[test]
+fn an_unknown_model_id_is_said_with_did_you_mean() {
+    let env = Env::new();
+    let input = env.input("in.jsonl", 120);
+    let r = run(env
+        .create()
+        .args(["--model-id", "anthropic.claude-3-5-haiku"])
+        .arg("--local-input")
+        .arg(&input));
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("M009"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(
+        line.starts_with("bedrock-batch: warning: M009 unknown-model-id: model id `anthropic.claude-3-5-haiku` is not in the catalog"),
+        "{line}"
+    );
+    assert!(line.contains("did you mean"), "{line}");
+    // Without --local-input too.
+    let r = run(env.create().args([
+        "--model-id",
+        "anthropic.claude-3-5-haiku",
+        "--client-request-token",
+        "t3",
+    ]));
+    assert!(
+        r.stderr.contains("warning: M009 unknown-model-id"),
+        "{}",
+        r.stderr
+    );
 }

@@ -1081,7 +1081,11 @@ fn out_given_a_uri_is_refused_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, common::pandas_records(150)).unwrap();
-    for uri in ["s3://my-bucket/batch/in/", "gs://bucket/x/", "https://example.com/out/"] {
+    for uri in [
+        "s3://my-bucket/batch/in/",
+        "gs://bucket/x/",
+        "https://example.com/out/",
+    ] {
         let out = common::bb()
             .current_dir(dir.path())
             .args(["shard", "in.jsonl", "--out", uri])
@@ -1090,16 +1094,17 @@ fn out_given_a_uri_is_refused_and_nothing_is_created() {
         assert_eq!(out.status.code(), Some(2), "{uri}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let scheme = uri.split("://").next().unwrap();
-        assert_eq!(
-            stderr.lines().count(),
-            1,
-            "one line: {stderr}"
-        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
         assert!(
-            stderr.starts_with(&format!("bedrock-batch: error: --out {uri}: writing to {scheme}:// is not supported; ")),
+            stderr.starts_with(&format!(
+                "bedrock-batch: error: --out {uri}: writing to {scheme}:// is not supported; "
+            )),
             "{stderr}"
         );
-        assert!(stderr.trim_end().ends_with("Nothing was written"), "{stderr}");
+        assert!(
+            stderr.trim_end().ends_with("Nothing was written"),
+            "{stderr}"
+        );
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -1,8 +1,9 @@
 //! `bedrock-batch job create|get|skeleton`: the AWS CLI's `create-model-invocation-job` and
 //! `get-model-invocation-job`, answered offline.
 //!
-//! Exit codes: 0 the job is `Scheduled` (or `get` found it); 1 the request would be refused, or
-//! the job is `Failed`; 2 the tool could not work (a bad flag value, an unreadable file, an
+//! Exit codes: 0 the job is `Scheduled` (or `get` found it); 1 the request would be refused,
+//! the job is `Failed`, or `--local-input` has findings at or above `--fail-on` (records that
+//! would fail at inference keep the job `Scheduled` but exit 1, as `validate` does); 2 the tool could not work (a bad flag value, an unreadable file, an
 //! unusable state folder).
 
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ use bedrock_batch::job::{
 
 use super::output::with_stdout;
 use super::tool_error;
-use super::validate::QuotaArgs;
+use super::validate::{FailOn, QuotaArgs};
 
 /// `bedrock-batch job ...`.
 #[derive(Subcommand, Debug)]
@@ -175,6 +176,12 @@ pub struct CreateArgs {
     /// The submit time (RFC 3339), for reproducible output.
     #[arg(long, value_name = "TIME", hide = true)]
     pub now: Option<String>,
+
+    /// With --local-input: exit 1 when the data has findings at or above this severity, as
+    /// `validate` does (records that would fail at inference are errors), even though the
+    /// job's status stays what the service would answer.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -354,6 +361,9 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
                     if d.records == 1 { "" } else { "s" }
                 ),
             }
+            for d in model_notes(&job, &opts.region) {
+                eprintln!("bedrock-batch: warning: {}", d.headline());
+            }
             if let Some((n, first)) = data.as_ref().and_then(|d| d.media_outside.as_ref()) {
                 eprintln!(
                     "bedrock-batch: warning: M013: {} media reference{} outside the job's input \
@@ -364,12 +374,110 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
                 );
             }
             print(&render(&job.to_value(), format))?;
-            Ok(job_exit_code(&job))
+            let data_fails = data.as_ref().is_some_and(|d| {
+                let level = args.fail_on.severity();
+                // `findings` is by rank (errors first): those at or above `level`.
+                let at_or_above = d.findings[..=level.rank()].iter().sum::<u64>();
+                if job.status == JobStatus::Scheduled && at_or_above > 0 {
+                    eprintln!("{}", preflight_findings(args, &job, d));
+                }
+                at_or_above > 0
+            });
+            Ok(job_exit_code(&job).max(u8::from(data_fails)))
         }
         CreateOutcome::Replayed(job) => {
             print(&render(&job.to_value(), format))?;
             Ok(job_exit_code(&job))
         }
+    }
+}
+
+/// The findings about the job's model id (unknown, M009; bodies not checked, M012): the
+/// service refuses no such id, so they are warnings beside the response.
+fn model_notes(
+    job: &ModelInvocationJob,
+    region: &str,
+) -> Vec<bedrock_batch::diagnostic::Diagnostic> {
+    let converse = job.model_invocation_type == request::ModelInvocationType::Converse;
+    let resolution = bedrock_batch::models::Catalog::embedded().resolve(&job.model_id);
+    bedrock_batch::schema::model_findings(&resolution, converse, false, Some(region))
+}
+
+/// What stderr says when the data has findings at or above `--fail-on` but the service
+/// would still schedule the job: how many records would fail, and the `validate` command
+/// that lists them.
+fn preflight_findings(args: &CreateArgs, job: &ModelInvocationJob, d: &lib::DataCheck) -> String {
+    use bedrock_batch::text::counted;
+    let [errors, warnings, infos] = d.findings;
+    let what = if d.failing_records > 0 {
+        format!(
+            "{} of {} would fail at inference ({}); the job stays Scheduled, as the service would answer, but exits 1",
+            counted(d.failing_records, "record", "records"),
+            bedrock_batch::text::group_digits(d.records),
+            counted(errors, "error", "errors"),
+        )
+    } else {
+        format!(
+            "the data has {}, {}, {} (--fail-on {}); the job stays Scheduled, but exits 1",
+            counted(errors, "error", "errors"),
+            counted(warnings, "warning", "warnings"),
+            counted(infos, "info", "infos"),
+            args.fail_on.severity()
+        )
+    };
+    format!(
+        "bedrock-batch: pre-flight: {what}. See them with: {}",
+        validate_command(args, job)
+    )
+}
+
+/// The `validate` command that checks `--local-input` as `job create` did.
+fn validate_command(args: &CreateArgs, job: &ModelInvocationJob) -> String {
+    let mut words: Vec<String> = vec![
+        "bedrock-batch".into(),
+        "validate".into(),
+        "--model-id".into(),
+        job.model_id.clone(),
+    ];
+    if job.model_invocation_type == request::ModelInvocationType::Converse {
+        words.extend(["--invocation-type".into(), "Converse".into()]);
+    }
+    words.extend([
+        "--input-s3-uri".into(),
+        job.input_data_config.s3_input_data_config.s3_uri.clone(),
+    ]);
+    let q = &args.quotas;
+    let quotas = [
+        ("--min-records-per-job", q.min_records_per_job),
+        ("--max-records-per-file", q.max_records_per_file),
+        ("--max-records-per-job", q.max_records_per_job),
+        ("--max-file-bytes", q.max_file_bytes),
+        ("--max-job-bytes", q.max_job_bytes),
+    ];
+    for (flag, value) in quotas {
+        if let Some(v) = value {
+            words.extend([flag.into(), v.to_string()]);
+        }
+    }
+    if let Some(path) = &args.local_input {
+        words.push(path.to_string_lossy().into_owned());
+    }
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `w` as one shell word: as it is when it holds only safe characters, else single-quoted.
+fn shell_word(w: &str) -> String {
+    let safe = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if safe {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
 

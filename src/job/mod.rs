@@ -318,6 +318,12 @@ pub struct DataCheck {
     /// Records referencing media outside the input folder (M013): they pass Validating and
     /// fail at inference. The count and the first finding, for the caller to show.
     pub media_outside: Option<(u64, String)>,
+    /// Records with an error of their own (a body that does not fit the model, a repeated
+    /// recordId, ...): in a `Scheduled` job, the records that would fail at inference.
+    pub failing_records: u64,
+    /// Findings by severity: errors, warnings, infos (as `validate` counts them), so the
+    /// caller can apply `--fail-on` as `validate` does.
+    pub findings: [u64; 3],
 }
 
 /// The Validating phase on the local copy of the job's input.
@@ -328,7 +334,8 @@ fn check_data(
     quota_overrides: QuotaOverrides,
     input_s3_uri: Option<&str>,
 ) -> Result<DataCheck, JobError> {
-    use crate::validate::{validate, ValidateOptions, VerdictStatus};
+    use crate::scan::LineStatus;
+    use crate::validate::{JobRun, JobSetup, NoProgress, ValidateOptions, VerdictStatus};
     let opts = ValidateOptions {
         model_id: Some(model_id.to_owned()),
         invocation_type: match invocation_type {
@@ -339,7 +346,21 @@ fn check_data(
         input_s3_uri: input_s3_uri.map(str::to_owned),
         ..ValidateOptions::default()
     };
-    let report = validate(&[local_input.to_path_buf()], &opts)?;
+    // `validate`'s scan, with each line's status: the records with errors are counted here,
+    // the findings are only counted (the caller points at `validate` to list them).
+    let inputs = crate::input::collect(&[local_input.to_path_buf()], None)?;
+    let setup = JobSetup::new(&opts)?;
+    let mut run = JobRun::new(&opts, &setup).with_line_status();
+    let mut failing_records = 0u64;
+    run.scan_all(&inputs.files, &NoProgress, &mut |_, _, chunk| {
+        failing_records += chunk
+            .line_status
+            .iter()
+            .filter(|s| **s == LineStatus::Invalid)
+            .count() as u64;
+        Ok(())
+    })?;
+    let report = run.try_finish(&inputs.files)?;
     let failure =
         match report.verdict.status {
             VerdictStatus::Scheduled => None,
@@ -359,10 +380,13 @@ fn check_data(
             .unwrap_or_default();
         (n, first)
     });
+    let s = &report.summary;
     Ok(DataCheck {
-        records: report.summary.records,
+        records: s.records,
         failure,
         media_outside,
+        failing_records,
+        findings: [s.errors, s.warnings, s.infos],
     })
 }
 
