@@ -679,6 +679,8 @@ mod tests {
                 records: 3,
                 failure: Some("x".repeat(3000)),
                 media_outside: None,
+                failing_records: 0,
+                findings: [1, 0, 0],
             }),
         )
         .unwrap();
