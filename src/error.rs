@@ -35,6 +35,15 @@ pub enum Error {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// An `s3://` location could not be read or written (bucket missing, access denied,
+    /// credentials expired, endpoint unreachable, ...). The message says what to do.
+    #[error("`{uri}`: {message}")]
+    Remote {
+        /// The location, as an `s3://` URI.
+        uri: String,
+        /// What went wrong and what to do about it.
+        message: String,
+    },
     /// A corrected output failed its own re-check, so nothing was replaced.
     #[error("{0}")]
     Recheck(String),

@@ -26,6 +26,8 @@ pub enum SourceSpec {
     Path(PathBuf),
     /// Standard input.
     Stdin,
+    /// An S3 object (see [`crate::remote`]), read as a stream.
+    Remote(crate::remote::RemoteObject),
 }
 
 /// One file of the job, or a stray file beside them.
@@ -62,6 +64,7 @@ impl InputFile {
                 c.decoder(Box::new(std::io::stdin()), Path::new("-"))?,
             )),
             (SourceSpec::Path(_), _) => open(&self.source, use_mmap),
+            (SourceSpec::Remote(_), _) => open(&self.source, use_mmap),
         }
     }
 }
@@ -174,6 +177,10 @@ pub fn collect(paths: &[PathBuf], stdin_name: Option<&str>) -> Result<InputSet> 
             });
             continue;
         }
+        if crate::remote::is_s3(path) {
+            collect_s3(path, &mut files)?;
+            continue;
+        }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
             walk_folder(path, &mut files)?;
@@ -280,6 +287,34 @@ fn parent_folder(display: &str) -> &str {
     }
 }
 
+/// An `s3://` path: one object, or every object under a prefix as a folder is walked (the
+/// same record-file and stray rules, and path order: each object is shown by its URI, so a
+/// prefix sorts exactly as the same files on disk do).
+fn collect_s3(path: &Path, files: &mut Vec<InputFile>) -> Result<()> {
+    use crate::remote::Listing;
+    let uri = path.to_string_lossy();
+    match crate::remote::list(&uri)? {
+        Listing::Object(object) => files.push(InputFile {
+            display: Arc::from(object.uri.to_string().as_str()),
+            source: SourceSpec::Remote(object),
+            in_folder: false,
+            is_stray: false,
+        }),
+        Listing::Prefix(objects) => {
+            for object in objects {
+                let shown = object.uri.to_string();
+                files.push(InputFile {
+                    is_stray: !is_record_file(&shown),
+                    display: Arc::from(shown.as_str()),
+                    source: SourceSpec::Remote(object),
+                    in_folder: true,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn walk_folder(root: &Path, files: &mut Vec<InputFile>) -> Result<()> {
     // Links are followed because `aws s3 sync` and `aws s3 cp --recursive` follow them too.
     for entry in walkdir::WalkDir::new(root)
@@ -332,10 +367,19 @@ pub enum Opened {
 
 /// Opens a file for scanning; maps regular files when `use_mmap` is set, and falls back to
 /// reading when mapping fails. A path whose name ends in `.gz` or `.zst` is streamed through
-/// a decoder instead (a compressed file cannot be scanned in place).
+/// a decoder instead (a compressed file cannot be scanned in place). An S3 object is always
+/// streamed (parallel ranged GETs, see [`crate::remote::open`]), and can be opened again
+/// for a second pass.
 pub fn open(spec: &SourceSpec, use_mmap: bool) -> Result<Opened> {
     match spec {
         SourceSpec::Stdin => Ok(Opened::Stream(Box::new(std::io::stdin()))),
+        SourceSpec::Remote(object) => {
+            let shown = object.uri.to_string();
+            let raw = crate::remote::open(object)?;
+            Ok(Opened::Stream(
+                Compression::of_name(&shown).decoder(raw, Path::new(&shown))?,
+            ))
+        }
         SourceSpec::Path(path) => {
             let file = File::open(path).map_err(|e| Error::io(path, e))?;
             let compression = Compression::of_name(&path.to_string_lossy());

@@ -24,6 +24,7 @@ pub mod limits;
 pub mod media;
 pub mod models;
 pub mod quota;
+pub mod remote;
 pub mod report;
 pub mod rules;
 pub mod scan;

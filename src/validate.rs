@@ -294,6 +294,8 @@ fn total_bytes(files: &[InputFile]) -> Option<u64> {
             // A compressed file's size on disk says nothing of the bytes it holds.
             SourceSpec::Path(_) if f.compression() != input::Compression::None => None,
             SourceSpec::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            SourceSpec::Remote(_) if f.compression() != input::Compression::None => None,
+            SourceSpec::Remote(o) => Some(o.size),
             SourceSpec::Stdin => None,
         })
         .sum()
@@ -512,6 +514,7 @@ impl<'o> JobRun<'o> {
                 let path = match &file.source {
                     SourceSpec::Path(p) => p.clone(),
                     SourceSpec::Stdin => PathBuf::from("-"),
+                    SourceSpec::Remote(_) => PathBuf::from(&*file.display),
                 };
                 let mut chunker = StreamChunker::new(reader, chunk_size);
                 let mut base = 0u64;
@@ -761,7 +764,7 @@ impl<'o> JobRun<'o> {
         // name to judge.
         let is_named = match file.source {
             SourceSpec::Stdin => self.opts.stdin_name.is_some(),
-            SourceSpec::Path(_) => !file.in_folder,
+            SourceSpec::Path(_) | SourceSpec::Remote(_) => !file.in_folder,
         };
         let compression = file.compression();
         if compression != input::Compression::None {

@@ -580,6 +580,7 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
         .iter()
         .map(|&i| match &files[i].source {
             SourceSpec::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            SourceSpec::Remote(o) => Some(o.size),
             SourceSpec::Stdin => None,
         })
         .sum();
@@ -746,6 +747,12 @@ fn plan(files: &[InputFile], readable: &[usize], opts: &FixOptions) -> Result<Ve
                         return Err(Error::Config(
                             "--in-place cannot rewrite standard input; use --out FILE".into(),
                         ))
+                    }
+                    SourceSpec::Remote(o) => {
+                        return Err(Error::Config(format!(
+                            "--in-place cannot rewrite the S3 object `{}`; use --out FILE (or --out s3://BUCKET/KEY.jsonl)",
+                            o.uri
+                        )))
                     }
                     SourceSpec::Path(p) => plans.push(Plan {
                         output: p.clone(),
@@ -1010,6 +1017,7 @@ impl<'o> Fixer<'o> {
         let path: PathBuf = match &file.source {
             SourceSpec::Path(p) => p.clone(),
             SourceSpec::Stdin => PathBuf::from("-"),
+            SourceSpec::Remote(_) => PathBuf::from(&*file.display),
         };
         let shown: &str = &file.display;
         let mut stats = InputSummary::default();

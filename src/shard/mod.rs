@@ -25,6 +25,7 @@
 
 pub mod output;
 pub mod plan;
+mod remote_out;
 pub mod requests;
 
 use std::collections::BTreeMap;
@@ -215,6 +216,9 @@ pub struct ManifestFile {
     pub bytes: u64,
     /// SHA-256 of the file, lower-case hex.
     pub sha256: String,
+    /// With `--out s3://…`: the object and the checksum S3 verified when it stored it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<crate::remote::Uploaded>,
 }
 
 /// `rejected.jsonl` in the manifest.
@@ -228,6 +232,9 @@ pub struct RejectedFile {
     pub bytes: u64,
     /// SHA-256 of the file, lower-case hex.
     pub sha256: String,
+    /// With `--out s3://…`: the object and the checksum S3 verified when it stored it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<crate::remote::Uploaded>,
 }
 
 /// What was read.
@@ -316,7 +323,15 @@ pub fn shard(
         // all of them, and are checked again once the number of jobs is known.
         requests::check(req, vopts.model_id.as_deref(), vopts.invocation_type, 1)?;
     }
-    let mut staging = output::Staging::prepare(&opts.out, opts.force, &inputs.files)?;
+    // An `s3://` output is checked now (before anything is read), written and checked in a
+    // local temporary folder like any output, then uploaded (see `remote_out`).
+    let destination = remote_out::Destination::prepare(&opts.out, opts.force, &inputs.files)?;
+    let out_dir = destination.local_dir(&opts.out);
+    let mut staging = output::Staging::prepare(
+        &out_dir,
+        opts.force && destination.is_local(),
+        &inputs.files,
+    )?;
     let cancel = opts.cancel.clone().unwrap_or_default();
 
     // Pass 1: the validating scan, keeping where every valid record is.
@@ -444,7 +459,7 @@ pub fn shard(
         Some(r) => Some(staging.check_rejected(r)?),
         None => None,
     };
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         version: 1,
         jobs: written,
         rejected,
@@ -461,7 +476,8 @@ pub fn shard(
     if cancel.load(Ordering::Relaxed) {
         return Err(ShardError::Interrupted);
     }
-    staging.commit(opts.force)?;
+    staging.commit(opts.force && destination.is_local())?;
+    destination.finish(&out_dir, &mut manifest, &cancel)?;
 
     let output = OutputTotals {
         jobs: manifest.jobs.len() as u64,

@@ -149,6 +149,7 @@ impl Staging {
                         records: found.lines,
                         bytes: found.bytes,
                         sha256: found.sha256,
+                        s3: None,
                     })
                 })
                 .collect::<Result<Vec<_>, ShardError>>()
@@ -196,6 +197,7 @@ impl Staging {
             records,
             bytes,
             sha256: found.sha256,
+            s3: None,
         })
     }
 
