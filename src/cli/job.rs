@@ -169,6 +169,12 @@ pub struct CreateArgs {
     #[arg(long, value_name = "PATH")]
     pub local_input: Option<PathBuf>,
 
+    /// Run the data checks on the input the job will read: the request's
+    /// inputDataConfig.s3InputDataConfig.s3Uri, read from S3 (a prefix or one object),
+    /// instead of a --local-input copy. Credentials as the AWS CLI (see docs/s3.md).
+    #[arg(long, conflicts_with = "local_input")]
+    pub check_s3_input: bool,
+
     /// The region in the job ARN [default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1].
     #[arg(long, value_name = "VALUE")]
     pub region: Option<String>,
@@ -339,7 +345,15 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
     let opts = CreateOptions {
         region: args.region(),
         now: args.now()?,
-        local_input: args.local_input.clone(),
+        local_input: if args.check_s3_input {
+            // An invalid request is refused by `create` before any data is read.
+            request
+                .pointer("/inputDataConfig/s3InputDataConfig/s3Uri")
+                .and_then(|v| v.as_str())
+                .map(PathBuf::from)
+        } else {
+            args.local_input.clone()
+        },
         state: args.common.state()?,
         quota_overrides: args.quotas.overrides(),
     };
@@ -349,8 +363,8 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
         CreateOutcome::Created(job, data) => {
             match &data {
                 None => eprintln!(
-                    "bedrock-batch: note: no --local-input given: the data checks of the \
-                     Validating phase were skipped"
+                    "bedrock-batch: note: no --local-input given (nor --check-s3-input): the \
+                     data checks of the Validating phase were skipped"
                 ),
                 // The response's totalRecordCount stays 0, as the service's does until
                 // processing starts; the pre-flight count goes to stderr instead.

@@ -24,6 +24,10 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// AWS profile for s3:// paths (from ~/.aws/config and ~/.aws/credentials), over
+    /// AWS_PROFILE; see docs/s3.md.
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -68,6 +72,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Some(profile) = &cli.profile {
+        bedrock_batch::remote::set_profile(profile);
+    }
     match cli.command {
         Command::Validate(args) => {
             let own = matches

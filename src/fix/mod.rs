@@ -40,6 +40,7 @@
 //! ```
 
 pub mod ids;
+mod remote_out;
 pub mod text;
 
 use std::collections::{HashMap, HashSet};
@@ -557,6 +558,11 @@ struct Plan {
 
 /// Fixes the inputs named by `paths` (files, folders, `-` for standard input).
 pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Result<FixReport> {
+    if let Target::Out(out) = &opts.target {
+        if crate::remote::is_s3(out) {
+            return remote_out::fix_to_s3(paths, opts, progress, &out.to_string_lossy());
+        }
+    }
     let set = input::collect(paths, opts.stdin_name.as_deref())?;
     let files = set.files;
     let skipped: Vec<String> = files

@@ -174,7 +174,7 @@ pub fn open(object: &RemoteObject) -> Result<Box<dyn std::io::Read + Send>> {
 
 /// The error for an `s3://` path in a build without the `s3` feature.
 #[cfg(not(feature = "s3"))]
-fn not_built(uri: &str) -> Error {
+pub fn not_built(uri: &str) -> Error {
     Error::Remote {
         uri: uri.to_string(),
         message: "this bedrock-batch was built without S3 support (cargo feature `s3`); \

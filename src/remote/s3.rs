@@ -367,6 +367,17 @@ pub(super) async fn list_prefix(store: &AmazonS3, uri: &S3Uri) -> Result<Vec<Rem
     Ok(out)
 }
 
+/// Fails (with the reason in one line) unless the prefix can be listed: the bucket exists
+/// and the credentials may read it. One page of one key is asked for.
+pub(super) async fn check_listable(store: &AmazonS3, uri: &S3Uri) -> Result<()> {
+    let prefix = uri.as_prefix();
+    let prefix_path = (!prefix.is_empty()).then(|| obj_path(prefix.trim_end_matches('/')));
+    match store.list(prefix_path.as_ref()).next().await {
+        Some(Err(e)) => Err(remote_error(uri, &e)),
+        _ => Ok(()),
+    }
+}
+
 /// Deletes every key in `keys` (best effort is not enough for the caller: errors are
 /// returned).
 pub(super) async fn delete_keys(store: &AmazonS3, uri: &S3Uri, keys: &[String]) -> Result<()> {

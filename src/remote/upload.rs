@@ -30,7 +30,9 @@ use object_store::aws::AmazonS3;
 use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 
-use super::s3::{delete_keys, describe, list_prefix, obj_path, runtime, store_for};
+use super::s3::{
+    check_listable, delete_keys, describe, list_prefix, obj_path, runtime, store_for,
+};
 use super::{S3Uri, Uploaded};
 use crate::error::{Error, Result};
 use crate::input::{InputFile, SourceSpec};
@@ -103,6 +105,19 @@ impl OutputPrefix {
             uri: prefix,
             store,
             existing,
+            written: Vec::new(),
+        })
+    }
+
+    /// A prefix whose objects may be replaced one by one (`fix --out s3://…`): nothing
+    /// under it is refused or deleted, but the bucket must exist and be listable.
+    pub fn overwrite(prefix: &S3Uri) -> Result<OutputPrefix> {
+        let store = store_for(prefix)?;
+        runtime().block_on(check_listable(&store, prefix))?;
+        Ok(OutputPrefix {
+            uri: prefix.clone(),
+            store,
+            existing: Vec::new(),
             written: Vec::new(),
         })
     }

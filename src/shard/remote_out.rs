@@ -48,9 +48,9 @@ impl Destination {
         #[cfg(not(feature = "s3"))]
         {
             let _ = (force, inputs);
-            Err(crate::remote::list(&out.to_string_lossy())
-                .err()
-                .map_or(ShardError::Interrupted, ShardError::Input))
+            Err(ShardError::Input(crate::remote::not_built(
+                &out.to_string_lossy(),
+            )))
         }
     }
 
