@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
-use super::{fix, FixOptions, FixReport, Target};
-use crate::error::{Error, Result};
+use super::{FixOptions, FixReport};
+use crate::error::Result;
 use crate::validate::Progress;
 
 /// Runs [`fix`] with its output in a temporary folder, then uploads it to `out`.
@@ -19,6 +19,8 @@ pub(super) fn fix_to_s3(
 ) -> Result<FixReport> {
     #[cfg(feature = "s3")]
     {
+        use super::{fix, Target};
+        use crate::error::Error;
         use crate::remote::{upload::OutputPrefix, S3Uri};
         let uri = S3Uri::parse(out)?;
         let name = match uri.key.rsplit_once('/') {

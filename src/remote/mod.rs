@@ -203,7 +203,13 @@ mod tests {
 
     #[test]
     fn bad_uris_say_how_to_write_one() {
-        for bad in ["s3://", "s3://A_B/x", "s3://ab/x", "s3://bucket//x", "http://b/x"] {
+        for bad in [
+            "s3://",
+            "s3://A_B/x",
+            "s3://ab/x",
+            "s3://bucket//x",
+            "http://b/x",
+        ] {
             let e = S3Uri::parse(bad).unwrap_err().to_string();
             assert!(e.contains("s3://BUCKET/PREFIX/"), "{bad}: {e}");
             assert!(e.starts_with(&format!("`{bad}`")), "{bad}: {e}");

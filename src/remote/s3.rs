@@ -199,9 +199,17 @@ impl CredentialProvider for ChainCredentials {
 fn credentials_problem(e: &CredentialsError) -> String {
     let what = match e {
         CredentialsError::CredentialsNotLoaded(_) => {
-            return "no AWS credentials found; set AWS_PROFILE or --profile, run `aws configure` \
-                    or `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-                .to_string()
+            let profile = super::profile()
+                .map(str::to_string)
+                .or_else(|| std::env::var("AWS_PROFILE").ok());
+            let found = match profile {
+                Some(p) => format!("no AWS credentials found for profile `{p}`"),
+                None => "no AWS credentials found".to_string(),
+            };
+            return format!(
+                "{found}; set AWS_PROFILE or --profile, run `aws configure` or `aws sso login`, \
+                 or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            );
         }
         _ => chain(e),
     };
@@ -253,7 +261,8 @@ fn explain(e: &object_store::Error, bucket: &str) -> String {
             .into()
     } else if has("PermanentRedirect")
         || has("AuthorizationHeaderMalformed")
-        || has("incorrectly configured region") {
+        || has("incorrectly configured region")
+    {
         format!(
             "the bucket `{bucket}` is not in Region {}; set AWS_REGION (or the profile's region) \
              to the bucket's Region",

@@ -30,9 +30,7 @@ use object_store::aws::AmazonS3;
 use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 
-use super::s3::{
-    check_listable, delete_keys, describe, list_prefix, obj_path, runtime, store_for,
-};
+use super::s3::{check_listable, delete_keys, describe, list_prefix, obj_path, runtime, store_for};
 use super::{S3Uri, Uploaded};
 use crate::error::{Error, Result};
 use crate::input::{InputFile, SourceSpec};
@@ -54,6 +52,10 @@ fn part_size() -> usize {
         .and_then(|s| s.parse::<usize>().ok())
         .map_or(DEFAULT_PART_SIZE, |n| n.max(MIN_PART_SIZE))
 }
+
+/// Called with every uploaded file (path relative to the folder, and its record) before the
+/// last file is sent; may rewrite the last file.
+pub type Finalize<'a> = dyn FnMut(&[(String, Uploaded)]) -> Result<()> + 'a;
 
 /// A destination prefix, checked and ready to take a finished output.
 pub struct OutputPrefix {
@@ -136,7 +138,7 @@ impl OutputPrefix {
         mut self,
         dir: &Path,
         last: &str,
-        finalize: &mut dyn FnMut(&[(String, Uploaded)]) -> Result<()>,
+        finalize: &mut Finalize<'_>,
     ) -> Result<Vec<(String, Uploaded)>> {
         let result = self.upload_dir_inner(dir, last, finalize);
         if let Err(first) = result {
@@ -161,12 +163,16 @@ impl OutputPrefix {
         &mut self,
         dir: &Path,
         last: &str,
-        finalize: &mut dyn FnMut(&[(String, Uploaded)]) -> Result<()>,
+        finalize: &mut Finalize<'_>,
     ) -> Result<Vec<(String, Uploaded)>> {
         let mut rels = Vec::new();
         for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.map_err(|e| {
-                Error::io(dir, e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk")))
+                Error::io(
+                    dir,
+                    e.into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("walk")),
+                )
             })?;
             if entry.file_type().is_file() {
                 let rel = entry
@@ -185,7 +191,11 @@ impl OutputPrefix {
         // An old commit point goes first, so the old set is never read as committed while it
         // changes.
         if self.existing.contains(&last_key) {
-            runtime().block_on(delete_keys(&self.store, &self.uri, &[last_key.clone()]))?;
+            runtime().block_on(delete_keys(
+                &self.store,
+                &self.uri,
+                std::slice::from_ref(&last_key),
+            ))?;
         }
         let mut done = Vec::new();
         for rel in rels.iter().filter(|r| r.as_str() != last) {
@@ -211,7 +221,9 @@ impl OutputPrefix {
     /// Uploads one file to `key`: one PUT up to the part size, else a multipart upload.
     fn upload_file(&mut self, path: &Path, key: &str) -> Result<Uploaded> {
         let uri = self.uri.with_key(key);
-        let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+        let len = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
         let part = part_size();
         let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         // Recorded before the request: a PUT that fails after S3 stored it must be cleaned up.

@@ -4,7 +4,9 @@
 //! checksum). The temporary folder is removed when the run ends, whatever happens.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+#[cfg(feature = "s3")]
+use std::sync::atomic::Ordering;
 
 use super::{Manifest, ShardError};
 use crate::input::InputFile;
@@ -76,6 +78,8 @@ impl Destination {
         manifest: &mut Manifest,
         cancel: &AtomicBool,
     ) -> Result<(), ShardError> {
+        #[cfg(not(feature = "s3"))]
+        let _ = (dir, manifest, cancel);
         match self {
             Destination::Local => Ok(()),
             #[cfg(feature = "s3")]

@@ -65,7 +65,10 @@ pub fn moto() -> &'static Moto {
         let (port, child) = rx.recv().expect("moto thread started");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not listen on {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Moto {
@@ -104,7 +107,13 @@ impl Response {
 }
 
 /// One unsigned request to the server (moto does not check signatures unless asked to).
-pub fn request(port: u16, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+pub fn request(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     // moto answers anonymous reads of a private bucket with 403; any signature will do (it
     // checks none unless told to).
@@ -128,7 +137,14 @@ fn parse_response(raw: &[u8]) -> Response {
     let end = find(raw, b"\r\n\r\n").expect("response head");
     let head = String::from_utf8_lossy(&raw[..end]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -215,7 +231,9 @@ pub fn open_multipart_uploads(bucket: &str) -> Vec<String> {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -236,8 +254,16 @@ pub fn between_all(text: &str, open: &str, close: &str) -> Vec<String> {
 /// Uploads every file under `dir` to `bucket` under `prefix` (relative paths as keys).
 pub fn upload_dir(dir: &Path, bucket: &str, prefix: &str) {
     for entry in walkdir(dir) {
-        let rel = entry.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
-        put(bucket, &format!("{prefix}{rel}"), &std::fs::read(&entry).unwrap());
+        let rel = entry
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        put(
+            bucket,
+            &format!("{prefix}{rel}"),
+            &std::fs::read(&entry).unwrap(),
+        );
     }
 }
 
@@ -279,8 +305,16 @@ impl Aws {
     /// `profile_body` is the `[bb-test]` section of the credentials file.
     pub fn with_profile(endpoint: &str, profile_body: &str) -> Aws {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("credentials"), format!("[bb-test]\n{profile_body}")).unwrap();
-        std::fs::write(dir.path().join("config"), "[profile bb-test]\nregion = us-east-1\n").unwrap();
+        std::fs::write(
+            dir.path().join("credentials"),
+            format!("[bb-test]\n{profile_body}"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("config"),
+            "[profile bb-test]\nregion = us-east-1\n",
+        )
+        .unwrap();
         Aws {
             dir,
             endpoint: endpoint.to_string(),
@@ -297,14 +331,17 @@ impl Aws {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("credentials"))
-            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
-            .env("AWS_PROFILE", "bb-test")
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            // No instance metadata on a test machine: do not wait for it.
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("NO_COLOR")
-            .args(args);
+        cmd.env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            self.dir.path().join("credentials"),
+        )
+        .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
+        .env("AWS_PROFILE", "bb-test")
+        .env("AWS_ENDPOINT_URL", &self.endpoint)
+        // No instance metadata on a test machine: do not wait for it.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("NO_COLOR")
+        .args(args);
         cmd
     }
 
@@ -327,8 +364,9 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+        })
     }
 }
 
@@ -382,7 +420,13 @@ impl Proxy {
 }
 
 /// Serves requests on one client connection until it closes.
-fn serve(conn: TcpStream, upstream: u16, plan: &Plan, count: &AtomicUsize, log: &Mutex<Vec<String>>) {
+fn serve(
+    conn: TcpStream,
+    upstream: u16,
+    plan: &Plan,
+    count: &AtomicUsize,
+    log: &Mutex<Vec<String>>,
+) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut client = conn;
@@ -417,7 +461,9 @@ fn serve(conn: TcpStream, upstream: u16, plan: &Plan, count: &AtomicUsize, log: 
         let n = count.fetch_add(1, Ordering::SeqCst);
         let path = target.split('?').next().unwrap_or_default().to_string();
         let fault = plan(n, &method, &target);
-        log.lock().unwrap().push(format!("{n} {method} {target} -> {fault:?}"));
+        log.lock()
+            .unwrap()
+            .push(format!("{n} {method} {target} -> {fault:?}"));
         match fault {
             Fault::Error(status, code) => {
                 let xml = format!(
@@ -429,7 +475,11 @@ fn serve(conn: TcpStream, upstream: u16, plan: &Plan, count: &AtomicUsize, log: 
                     xml.len()
                 );
                 let body = if method == "HEAD" { String::new() } else { xml };
-                if client.write_all(head.as_bytes()).and_then(|_| client.write_all(body.as_bytes())).is_err() {
+                if client
+                    .write_all(head.as_bytes())
+                    .and_then(|_| client.write_all(body.as_bytes()))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -456,7 +506,9 @@ fn serve(conn: TcpStream, upstream: u16, plan: &Plan, count: &AtomicUsize, log: 
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 let declared = if method == "HEAD" {
-                    resp.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0)
+                    resp.header("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
                 } else {
                     resp.body.len()
                 };
@@ -466,7 +518,10 @@ fn serve(conn: TcpStream, upstream: u16, plan: &Plan, count: &AtomicUsize, log: 
                 } else {
                     &resp.body[..]
                 };
-                let ok = client.write_all(head.as_bytes()).and_then(|_| client.write_all(sent)).is_ok();
+                let ok = client
+                    .write_all(head.as_bytes())
+                    .and_then(|_| client.write_all(sent))
+                    .is_ok();
                 if !ok || matches!(fault, Fault::CutBody) {
                     let _ = client.shutdown(std::net::Shutdown::Both);
                     return;

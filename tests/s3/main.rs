@@ -26,7 +26,8 @@ const BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":256
 fn record(i: usize) -> String {
     format!(
         "{{\"recordId\":\"{:08x}-4f1c-4a2b-9c3d-{:012x}\",\"modelInput\":{BODY}}}\n",
-        i, i * 7919
+        i,
+        i * 7919
     )
 }
 
@@ -51,7 +52,12 @@ fn pandas_lines(from: usize, n: usize) -> String {
 }
 
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 /// A folder as a data pipeline leaves it: record files at several depths, a file name that
@@ -65,7 +71,10 @@ fn messy_folder(root: &Path) {
     };
     w("a-b.jsonl", &fixture("sample/claude-batch.jsonl"));
     w("a/x.jsonl", &fixture("sample/broken-batch.jsonl"));
-    w("a/deeper/y.jsonl", &fixture("sample/claude-batch.jsonl")[..2000]);
+    w(
+        "a/deeper/y.jsonl",
+        &fixture("sample/claude-batch.jsonl")[..2000],
+    );
     w("a/deeper/pandas.jsonl", pandas_lines(0, 40).as_bytes());
     let many: String = (0..300).map(record).collect();
     w("b/many.jsonl", many.as_bytes());
@@ -100,19 +109,36 @@ fn a_prefix_gives_the_report_of_the_same_files_on_disk() {
     let b = bucket("equal");
     upload_dir(&work.path().join("data"), &b, "in/2026/");
     let uri = format!("s3://{b}/in/2026/");
+    // The GitHub log's stop-commands token hashes the text it guards, paths included.
+    let token = regex::Regex::new("bedrock-batch-[0-9a-f]{16}").unwrap();
     for format in ["json", "text", "jsonl", "github", "sarif", "junit"] {
-        let remote = aws.run(&["validate", &uri, "--format", format, "--model-id", "anthropic.claude-3-5-haiku-20241022-v1:0"]);
+        let remote = aws.run(&[
+            "validate",
+            &uri,
+            "--format",
+            format,
+            "--model-id",
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+        ]);
         let disk = local(
-            &["validate", "data/", "--format", format, "--model-id", "anthropic.claude-3-5-haiku-20241022-v1:0"],
+            &[
+                "validate",
+                "data/",
+                "--format",
+                format,
+                "--model-id",
+                "anthropic.claude-3-5-haiku-20241022-v1:0",
+            ],
             work.path(),
         );
         assert_eq!(remote.code, disk.code, "{format}: {}", remote.stderr);
         assert_eq!(remote.code, 1, "the folder has errors");
         // GitHub annotations percent-encode the `:` of a file property.
         let encoded = uri.replacen("s3:", "s3%3A", 1);
-        // The GitHub log's stop-commands token hashes the text it guards, paths included.
-        let token = regex::Regex::new("bedrock-batch-[0-9a-f]{16}").unwrap();
-        let remote_text = remote.stdout.replace(&uri, "data/").replace(&encoded, "data/");
+        let remote_text = remote
+            .stdout
+            .replace(&uri, "data/")
+            .replace(&encoded, "data/");
         assert_eq!(
             token.replace_all(&remote_text, "TOKEN"),
             token.replace_all(&disk.stdout, "TOKEN"),
@@ -121,7 +147,12 @@ fn a_prefix_gives_the_report_of_the_same_files_on_disk() {
         );
     }
     let report = aws.run(&["validate", &uri, "--format", "json"]).json();
-    let paths: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(
         paths,
         [
@@ -134,7 +165,12 @@ fn a_prefix_gives_the_report_of_the_same_files_on_disk() {
         ]
     );
     // The stray object is reported by its URI.
-    let stray: Vec<&serde_json::Value> = report["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "F003").collect();
+    let stray: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "F003")
+        .collect();
     assert_eq!(stray.len(), 1);
     assert_eq!(stray[0]["path"], format!("{uri}notes.txt"));
 }
@@ -144,12 +180,25 @@ fn a_prefix_gives_the_report_of_the_same_files_on_disk() {
 fn one_object_a_prefix_without_slash_and_a_nested_prefix() {
     let aws = Aws::moto();
     let b = bucket("one");
-    put(&b, "jobs/7/input.jsonl", &fixture("sample/claude-batch.jsonl"));
+    put(
+        &b,
+        "jobs/7/input.jsonl",
+        &fixture("sample/claude-batch.jsonl"),
+    );
     put(&b, "jobs/7/sub/more.jsonl", pandas_lines(0, 5).as_bytes());
     put(&b, "jobs/70/other.jsonl", b"not json\n");
-    put(&b, "jobs/7/input.txt", &fixture("sample/claude-batch.jsonl"));
+    put(
+        &b,
+        "jobs/7/input.txt",
+        &fixture("sample/claude-batch.jsonl"),
+    );
     // One object: its report is the file's.
-    let one = aws.run(&["validate", &format!("s3://{b}/jobs/7/input.jsonl"), "--format", "json"]);
+    let one = aws.run(&[
+        "validate",
+        &format!("s3://{b}/jobs/7/input.jsonl"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(one.code, 0, "{}", one.stderr);
     let r = one.json();
     assert_eq!(r["summary"]["files"], 1);
@@ -160,14 +209,29 @@ fn one_object_a_prefix_without_slash_and_a_nested_prefix() {
     assert_eq!(r["summary"]["files"], 2, "{}", folder.stdout);
     assert_eq!(r["summary"]["by_code"]["F003"], 1);
     // A nested prefix alone.
-    let nested = aws.run(&["validate", &format!("s3://{b}/jobs/7/sub/"), "--format", "json"]);
+    let nested = aws.run(&[
+        "validate",
+        &format!("s3://{b}/jobs/7/sub/"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(nested.json()["summary"]["records"], 5);
     // An object named directly that is not .jsonl is F001, as a file named on disk is.
-    let named = aws.run(&["validate", &format!("s3://{b}/jobs/7/input.txt"), "--format", "json"]);
+    let named = aws.run(&[
+        "validate",
+        &format!("s3://{b}/jobs/7/input.txt"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(named.code, 1);
     assert_eq!(named.json()["summary"]["by_code"]["F001"], 1);
     // An empty prefix: no input (F002), not a tool error.
-    let empty = aws.run(&["validate", &format!("s3://{b}/nothing/"), "--format", "json"]);
+    let empty = aws.run(&[
+        "validate",
+        &format!("s3://{b}/nothing/"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(empty.code, 1, "{}", empty.stderr);
     assert_eq!(empty.json()["summary"]["by_code"]["F002"], 1);
 }
@@ -179,7 +243,11 @@ fn a_prefix_of_more_than_1000_objects_is_read_whole_in_key_order() {
     let b = bucket("pages");
     let n = 1_050;
     for i in 0..n {
-        put(&b, &format!("in/part-{i:05}.jsonl"), short_record(i).as_bytes());
+        put(
+            &b,
+            &format!("in/part-{i:05}.jsonl"),
+            short_record(i).as_bytes(),
+        );
     }
     // One recordId repeated across the first and the last page of the listing.
     put(&b, "in/zz-last.jsonl", short_record(3).as_bytes());
@@ -187,13 +255,29 @@ fn a_prefix_of_more_than_1000_objects_is_read_whole_in_key_order() {
     let r = run.json();
     assert_eq!(r["summary"]["files"], n + 1, "{}", run.stderr);
     assert_eq!(r["summary"]["records"], n + 1);
-    let paths: Vec<String> = r["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+    let paths: Vec<String> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
-    let dup = r["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "R006").expect("R006");
+    let dup = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "R006")
+        .expect("R006");
     assert_eq!(dup["path"], format!("s3://{b}/in/zz-last.jsonl"));
-    assert!(dup["message"].as_str().unwrap().contains(&format!("s3://{b}/in/part-00003.jsonl:1")), "{dup}");
+    assert!(
+        dup["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("s3://{b}/in/part-00003.jsonl:1")),
+        "{dup}"
+    );
 }
 
 /// An input of `records` records of about 700 bytes.
@@ -210,7 +294,10 @@ fn big_input(path: &Path, records: usize) {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The checksum S3 computes for a multipart upload with SHA-256: the SHA-256 of the parts'
@@ -221,7 +308,11 @@ fn composite(bytes: &[u8], part: usize) -> String {
     for c in &chunks {
         all.update(Sha256::digest(c));
     }
-    format!("{}-{}", base64::engine::general_purpose::STANDARD.encode(all.finalize()), chunks.len())
+    format!(
+        "{}-{}",
+        base64::engine::general_purpose::STANDARD.encode(all.finalize()),
+        chunks.len()
+    )
 }
 
 #[test]
@@ -235,19 +326,39 @@ fn shard_writes_multipart_parts_with_checksums_and_the_manifest_last() {
     let out = format!("s3://{b}/batches/run-1/");
     let part = 5 << 20;
     let run = aws
-        .bb(&["shard", input.to_str().unwrap(), "--out", &out, "--format", "json", "--max-records-per-file", "20000"])
+        .bb(&[
+            "shard",
+            input.to_str().unwrap(),
+            "--out",
+            &out,
+            "--format",
+            "json",
+            "--max-records-per-file",
+            "20000",
+        ])
         .env("BEDROCK_BATCH_S3_PART_SIZE", part.to_string())
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(summary["out"], out);
     // Read every object back and hold it against the manifest S3 has.
-    let manifest: serde_json::Value = serde_json::from_slice(&get(&b, "batches/run-1/manifest.json").body).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&get(&b, "batches/run-1/manifest.json").body).unwrap();
     assert_eq!(manifest, summary["manifest"]);
     let mut records = 0;
     let mut multipart = 0;
-    for f in manifest["jobs"].as_array().unwrap().iter().flat_map(|j| j["files"].as_array().unwrap()) {
+    for f in manifest["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|j| j["files"].as_array().unwrap())
+    {
         let key = format!("batches/run-1/{}", f["path"].as_str().unwrap());
         let body = get(&b, &key).body;
         assert_eq!(f["sha256"], sha256_hex(&body), "{key}");
@@ -262,12 +373,26 @@ fn shard_writes_multipart_parts_with_checksums_and_the_manifest_last() {
             assert!(s3["parts"].as_u64().unwrap() >= 2);
         } else {
             assert_eq!(s3["checksum_type"], "FULL_OBJECT");
-            assert_eq!(s3["checksum"], base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body)));
+            assert_eq!(
+                s3["checksum"],
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body))
+            );
         }
         // S3's own record of the checksum it verified.
-        let head = request(moto().port, "HEAD", &format!("/{b}/{key}"), &[("x-amz-checksum-mode", "ENABLED")], b"");
-        let stored = head.header("x-amz-checksum-sha256").expect("S3 kept the checksum");
-        assert!(s3["checksum"].as_str().unwrap().starts_with(stored), "{stored} vs {s3}");
+        let head = request(
+            moto().port,
+            "HEAD",
+            &format!("/{b}/{key}"),
+            &[("x-amz-checksum-mode", "ENABLED")],
+            b"",
+        );
+        let stored = head
+            .header("x-amz-checksum-sha256")
+            .expect("S3 kept the checksum");
+        assert!(
+            s3["checksum"].as_str().unwrap().starts_with(stored),
+            "{stored} vs {s3}"
+        );
         records += body.iter().filter(|&&c| c == b'\n').count();
     }
     assert!(multipart >= 1, "an object went up in parts");
@@ -279,7 +404,11 @@ fn shard_writes_multipart_parts_with_checksums_and_the_manifest_last() {
     let again = aws.run(&["shard", input.to_str().unwrap(), "--out", &out]);
     assert_eq!(again.code, 2);
     assert_eq!(again.stderr.lines().count(), 1, "{}", again.stderr);
-    assert!(again.stderr.contains(&out) && again.stderr.contains("--force"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains(&out) && again.stderr.contains("--force"),
+        "{}",
+        again.stderr
+    );
     assert_eq!(keys(&b, "batches/run-1/"), before);
 
     // With --force and fewer parts: replaced, and the old part that has no successor is gone.
@@ -289,9 +418,13 @@ fn shard_writes_multipart_parts_with_checksums_and_the_manifest_last() {
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert_eq!(
         keys(&b, "batches/run-1/"),
-        ["batches/run-1/job-001/part-0001.jsonl", "batches/run-1/manifest.json"]
+        [
+            "batches/run-1/job-001/part-0001.jsonl",
+            "batches/run-1/manifest.json"
+        ]
     );
-    let manifest: serde_json::Value = serde_json::from_slice(&get(&b, "batches/run-1/manifest.json").body).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&get(&b, "batches/run-1/manifest.json").body).unwrap();
     assert_eq!(manifest["jobs"][0]["records"], 300);
 
     // A retried run gives the same objects.
@@ -299,7 +432,11 @@ fn shard_writes_multipart_parts_with_checksums_and_the_manifest_last() {
     let retried = aws.run(&["shard", small.to_str().unwrap(), "--out", &out, "--force"]);
     assert_eq!(retried.code, 0);
     assert_eq!(get(&b, "batches/run-1/job-001/part-0001.jsonl").body, first);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&get(&b, "batches/run-1/manifest.json").body).unwrap(), manifest);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&get(&b, "batches/run-1/manifest.json").body)
+            .unwrap(),
+        manifest
+    );
 }
 
 #[test]
@@ -310,22 +447,71 @@ fn shard_from_a_prefix_writes_what_shard_from_disk_writes() {
     messy_folder(&work.path().join("data"));
     std::fs::remove_file(work.path().join("data/a/x.jsonl")).unwrap();
     std::fs::remove_file(work.path().join("data/c/old.jsonl.gz")).unwrap();
-    std::fs::write(work.path().join("data/a/deeper/y.jsonl"), pandas_lines(100, 10)).unwrap();
+    std::fs::write(
+        work.path().join("data/a/deeper/y.jsonl"),
+        pandas_lines(100, 10),
+    )
+    .unwrap();
     let b = bucket("reshard");
     upload_dir(&work.path().join("data"), &b, "in/");
-    let disk = local(&["shard", "data/", "--out", "out-local", "--format", "json", "--max-records-per-file", "150"], work.path());
+    let disk = local(
+        &[
+            "shard",
+            "data/",
+            "--out",
+            "out-local",
+            "--format",
+            "json",
+            "--max-records-per-file",
+            "150",
+        ],
+        work.path(),
+    );
     assert_eq!(disk.code, 0, "{}", disk.stderr);
-    let remote = aws.run(&["shard", &format!("s3://{b}/in/"), "--out", &format!("s3://{b}/out/"), "--format", "json", "--max-records-per-file", "150"]);
+    let remote = aws.run(&[
+        "shard",
+        &format!("s3://{b}/in/"),
+        "--out",
+        &format!("s3://{b}/out/"),
+        "--format",
+        "json",
+        "--max-records-per-file",
+        "150",
+    ]);
     assert_eq!(remote.code, 0, "{}", remote.stderr);
     let (d, r) = (disk.json(), remote.json());
-    for (jd, jr) in d["manifest"]["jobs"].as_array().unwrap().iter().zip(r["manifest"]["jobs"].as_array().unwrap()) {
-        for (fd, fr) in jd["files"].as_array().unwrap().iter().zip(jr["files"].as_array().unwrap()) {
-            assert_eq!((&fd["path"], &fd["sha256"], &fd["records"]), (&fr["path"], &fr["sha256"], &fr["records"]));
-            let local_bytes = std::fs::read(work.path().join("out-local").join(fd["path"].as_str().unwrap())).unwrap();
-            assert_eq!(get(&b, &format!("out/{}", fr["path"].as_str().unwrap())).body, local_bytes);
+    for (jd, jr) in d["manifest"]["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(r["manifest"]["jobs"].as_array().unwrap())
+    {
+        for (fd, fr) in jd["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(jr["files"].as_array().unwrap())
+        {
+            assert_eq!(
+                (&fd["path"], &fd["sha256"], &fd["records"]),
+                (&fr["path"], &fr["sha256"], &fr["records"])
+            );
+            let local_bytes = std::fs::read(
+                work.path()
+                    .join("out-local")
+                    .join(fd["path"].as_str().unwrap()),
+            )
+            .unwrap();
+            assert_eq!(
+                get(&b, &format!("out/{}", fr["path"].as_str().unwrap())).body,
+                local_bytes
+            );
         }
     }
-    assert_eq!(d["manifest"]["jobs"].as_array().unwrap().len(), r["manifest"]["jobs"].as_array().unwrap().len());
+    assert_eq!(
+        d["manifest"]["jobs"].as_array().unwrap().len(),
+        r["manifest"]["jobs"].as_array().unwrap().len()
+    );
     // Reports name the objects by URI.
     assert_eq!(r["input"], d["input"]);
 }
@@ -335,34 +521,79 @@ fn shard_from_a_prefix_writes_what_shard_from_disk_writes() {
 fn fix_reads_and_writes_objects_and_job_create_checks_the_s3_input() {
     let aws = Aws::moto();
     let b = bucket("fix");
-    put(&b, "raw/broken.jsonl", &fixture("sample/broken-batch.jsonl"));
+    put(
+        &b,
+        "raw/broken.jsonl",
+        &fixture("sample/broken-batch.jsonl"),
+    );
     let out = format!("s3://{b}/clean/fixed.jsonl");
-    let run = aws.run(&["fix", &format!("s3://{b}/raw/broken.jsonl"), "--out", &out, "--side-dir", "."]);
+    let run = aws.run(&[
+        "fix",
+        &format!("s3://{b}/raw/broken.jsonl"),
+        "--out",
+        &out,
+        "--side-dir",
+        ".",
+    ]);
     assert_eq!(run.code, 1, "rejected lines: {}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains(&format!("wrote {out}")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("wrote {out}")),
+        "{}",
+        run.stdout
+    );
     let fixed = get(&b, "clean/fixed.jsonl");
     assert_eq!(fixed.status, 200);
     let local_fix = tempfile::tempdir().unwrap();
-    std::fs::write(local_fix.path().join("broken.jsonl"), fixture("sample/broken-batch.jsonl")).unwrap();
-    local(&["fix", "broken.jsonl", "--out", "fixed.jsonl"], local_fix.path());
-    assert_eq!(fixed.body, std::fs::read(local_fix.path().join("fixed.jsonl")).unwrap());
+    std::fs::write(
+        local_fix.path().join("broken.jsonl"),
+        fixture("sample/broken-batch.jsonl"),
+    )
+    .unwrap();
+    local(
+        &["fix", "broken.jsonl", "--out", "fixed.jsonl"],
+        local_fix.path(),
+    );
+    assert_eq!(
+        fixed.body,
+        std::fs::read(local_fix.path().join("fixed.jsonl")).unwrap()
+    );
     // In place would rewrite the object: refused.
     let inplace = aws.run(&["fix", &format!("s3://{b}/raw/broken.jsonl"), "--in-place"]);
     assert_eq!(inplace.code, 2);
-    assert!(inplace.stderr.contains("--in-place cannot rewrite the S3 object"), "{}", inplace.stderr);
+    assert!(
+        inplace
+            .stderr
+            .contains("--in-place cannot rewrite the S3 object"),
+        "{}",
+        inplace.stderr
+    );
 
     // job create reads inputDataConfig's s3Uri itself.
-    put(&b, "jobs/good/part-1.jsonl", &fixture("sample/claude-batch.jsonl"));
+    put(
+        &b,
+        "jobs/good/part-1.jsonl",
+        &fixture("sample/claude-batch.jsonl"),
+    );
     let state = tempfile::tempdir().unwrap();
     let create = |uri: &str| {
         aws.run(&[
-            "job", "create", "--state-dir", state.path().to_str().unwrap(),
-            "--job-name", &format!("job-{}", uri.len()),
-            "--role-arn", "arn:aws:iam::123456789012:role/BedrockBatch",
-            "--model-id", "anthropic.claude-3-5-haiku-20241022-v1:0",
-            "--input-data-config", &format!("s3InputDataConfig={{s3Uri={uri}}}"),
-            "--output-data-config", &format!("s3OutputDataConfig={{s3Uri=s3://{b}/results/}}"),
-            "--region", "us-east-1", "--check-s3-input",
+            "job",
+            "create",
+            "--state-dir",
+            state.path().to_str().unwrap(),
+            "--job-name",
+            &format!("job-{}", uri.len()),
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/BedrockBatch",
+            "--model-id",
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+            "--input-data-config",
+            &format!("s3InputDataConfig={{s3Uri={uri}}}"),
+            "--output-data-config",
+            &format!("s3OutputDataConfig={{s3Uri=s3://{b}/results/}}"),
+            "--region",
+            "us-east-1",
+            "--check-s3-input",
         ])
     };
     let good = create(&format!("s3://{b}/jobs/good/"));
@@ -372,12 +603,20 @@ fn fix_reads_and_writes_objects_and_job_create_checks_the_s3_input() {
     let bad = create(&format!("s3://{b}/raw/"));
     let job = bad.json();
     assert_eq!(job["status"], "Failed", "{job}");
-    assert!(job["message"].as_str().unwrap().contains(&format!("s3://{b}/raw/broken.jsonl")), "{job}");
+    assert!(
+        job["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("s3://{b}/raw/broken.jsonl")),
+        "{job}"
+    );
 }
 
 /// A proxy that answers the first `n` requests with `fault`, then forwards.
 fn first(n: usize, fault: Fault) -> Proxy {
-    Proxy::start(Box::new(move |i, _, _| if i < n { fault.clone() } else { Fault::Pass }))
+    Proxy::start(Box::new(
+        move |i, _, _| if i < n { fault.clone() } else { Fault::Pass },
+    ))
 }
 
 #[test]
@@ -391,20 +630,50 @@ fn throttling_5xx_and_dropped_connections_are_retried() {
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     for (what, proxy) in [
         ("SlowDown", first(3, Fault::Error(503, "SlowDown"))),
-        ("InternalError", first(2, Fault::Error(500, "InternalError"))),
-        ("cut body", Proxy::start(Box::new(|i, m, _| if m == "GET" && (1..3).contains(&i) { Fault::CutBody } else { Fault::Pass }))),
+        (
+            "InternalError",
+            first(2, Fault::Error(500, "InternalError")),
+        ),
+        (
+            "cut body",
+            Proxy::start(Box::new(|i, m, _| {
+                if m == "GET" && (1..3).contains(&i) {
+                    Fault::CutBody
+                } else {
+                    Fault::Pass
+                }
+            })),
+        ),
     ] {
-        let run = Aws::at(&proxy.endpoint()).run(&["validate", &format!("s3://{b}/in/"), "--format", "json"]);
-        assert_eq!(run.code, 0, "{what}: {}\n{:?}", run.stderr, proxy.log.lock().unwrap());
+        let run = Aws::at(&proxy.endpoint()).run(&[
+            "validate",
+            &format!("s3://{b}/in/"),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            run.code,
+            0,
+            "{what}: {}\n{:?}",
+            run.stderr,
+            proxy.log.lock().unwrap()
+        );
         assert_eq!(run.stdout, clean.stdout, "{what}");
-        assert!(proxy.requests.load(std::sync::atomic::Ordering::SeqCst) > 3, "{what}");
+        assert!(
+            proxy.requests.load(std::sync::atomic::Ordering::SeqCst) > 3,
+            "{what}"
+        );
     }
     // A server that never recovers: one line, exit 2, after the retries.
     let proxy = Proxy::start(Box::new(|_, _, _| Fault::Error(503, "SlowDown")));
     let run = Aws::at(&proxy.endpoint()).run(&["validate", &format!("s3://{b}/in/")]);
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("s3://{b}/in/")) && run.stderr.contains("try again later"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("s3://{b}/in/")) && run.stderr.contains("try again later"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Runs `validate URI` and checks the one-line error and exit code 2.
@@ -425,26 +694,60 @@ fn each_fault_is_one_line_naming_the_uri_and_what_to_do() {
     let b = bucket("faults");
     put(&b, "in/a.jsonl", &fixture("sample/claude-batch.jsonl"));
     let uri = format!("s3://{b}/in/");
-    fails_with(&Aws::moto(), "s3://no-such-bucket-bb/in/", &["does not exist", "AWS_REGION"]);
+    fails_with(
+        &Aws::moto(),
+        "s3://no-such-bucket-bb/in/",
+        &["does not exist", "AWS_REGION"],
+    );
     let denied = first(usize::MAX, Fault::Error(403, "AccessDenied"));
-    fails_with(&Aws::at(&denied.endpoint()), &uri, &["access denied", "s3:ListBucket"]);
+    fails_with(
+        &Aws::at(&denied.endpoint()),
+        &uri,
+        &["access denied", "s3:ListBucket"],
+    );
     let expired = first(usize::MAX, Fault::Error(400, "ExpiredToken"));
-    fails_with(&Aws::at(&expired.endpoint()), &uri, &["expired", "aws sso login"]);
+    fails_with(
+        &Aws::at(&expired.endpoint()),
+        &uri,
+        &["expired", "aws sso login"],
+    );
     let bad_key = first(usize::MAX, Fault::Error(403, "InvalidAccessKeyId"));
-    fails_with(&Aws::at(&bad_key.endpoint()), &uri, &["rejected", "AWS_PROFILE"]);
+    fails_with(
+        &Aws::at(&bad_key.endpoint()),
+        &uri,
+        &["rejected", "AWS_PROFILE"],
+    );
     // A profile with no keys at all.
-    let none = Aws::with_profile(&format!("http://127.0.0.1:{}", moto().port), "region = us-east-1\n");
+    let none = Aws::with_profile(
+        &format!("http://127.0.0.1:{}", moto().port),
+        "region = us-east-1\n",
+    );
     fails_with(&none, &uri, &["no AWS credentials found", "aws sso login"]);
     // Nothing listens there.
     let closed = Aws::at(&format!("http://127.0.0.1:{}", free_port()));
-    fails_with(&closed, &uri, &["cannot reach the S3 endpoint", "AWS_ENDPOINT_URL"]);
+    fails_with(
+        &closed,
+        &uri,
+        &["cannot reach the S3 endpoint", "AWS_ENDPOINT_URL"],
+    );
     // A bad URI is refused before any request.
-    fails_with(&Aws::moto(), "s3://Bad_Bucket/x", &["not a bucket name", "s3://BUCKET/PREFIX/"]);
+    fails_with(
+        &Aws::moto(),
+        "s3://Bad_Bucket/x",
+        &["not a bucket name", "s3://BUCKET/PREFIX/"],
+    );
     // --profile names the profile over AWS_PROFILE.
     let aws = Aws::moto();
-    let run = aws.bb(&["--profile", "nobody", "validate", &uri]).output().unwrap();
+    let run = aws
+        .bb(&["--profile", "nobody", "validate", &uri])
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("nobody") || String::from_utf8_lossy(&run.stderr).contains("credentials"));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("no AWS credentials found for profile `nobody`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -459,30 +762,65 @@ fn a_failed_upload_leaves_no_manifest_no_object_and_no_open_multipart_upload() {
     let parts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = parts.clone();
     let proxy = Proxy::start(Box::new(move |_, m, target| {
-        if m == "PUT" && target.contains("partNumber=") && seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
+        if m == "PUT"
+            && target.contains("partNumber=")
+            && seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2
+        {
             Fault::Error(403, "AccessDenied")
         } else {
             Fault::Pass
         }
     }));
     let run = Aws::at(&proxy.endpoint())
-        .bb(&["shard", input.to_str().unwrap(), "--out", &out, "--max-records-per-file", "8000"])
+        .bb(&[
+            "shard",
+            input.to_str().unwrap(),
+            "--out",
+            &out,
+            "--max-records-per-file",
+            "8000",
+        ])
         .env("BEDROCK_BATCH_S3_PART_SIZE", (5 << 20).to_string())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{stderr}\n{:?}", proxy.log.lock().unwrap());
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "{stderr}\n{:?}",
+        proxy.log.lock().unwrap()
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("access denied"), "{stderr}");
-    assert!(proxy.log.lock().unwrap().iter().any(|l| l.contains("DELETE")), "cleaned up");
+    assert!(
+        proxy
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("DELETE")),
+        "cleaned up"
+    );
     assert_eq!(keys(&b, "out/"), Vec::<String>::new(), "nothing left");
     assert!(open_multipart_uploads(&b).is_empty(), "multipart aborted");
     // The same run again, without faults and without --force, writes everything.
     let again = Aws::moto()
-        .bb(&["shard", input.to_str().unwrap(), "--out", &out, "--max-records-per-file", "8000"])
+        .bb(&[
+            "shard",
+            input.to_str().unwrap(),
+            "--out",
+            &out,
+            "--max-records-per-file",
+            "8000",
+        ])
         .env("BEDROCK_BATCH_S3_PART_SIZE", (5 << 20).to_string())
         .output()
         .unwrap();
-    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert_eq!(keys(&b, "out/").last().unwrap(), "out/manifest.json");
 }
