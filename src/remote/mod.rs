@@ -172,6 +172,21 @@ pub fn open(object: &RemoteObject) -> Result<Box<dyn std::io::Read + Send>> {
     }
 }
 
+/// Copies every object under the prefix `uri` into a new temporary folder (keys relative to
+/// the prefix become paths), for readers that need files they can read again by offset
+/// (`results --output s3://…`). The folder is removed when the returned handle is dropped.
+pub fn download_prefix(uri: &str) -> Result<tempfile::TempDir> {
+    let parsed = S3Uri::parse(uri)?;
+    #[cfg(feature = "s3")]
+    {
+        s3::download_prefix(&parsed)
+    }
+    #[cfg(not(feature = "s3"))]
+    {
+        Err(not_built(&parsed.to_string()))
+    }
+}
+
 /// The error for an `s3://` path in a build without the `s3` feature.
 #[cfg(not(feature = "s3"))]
 pub fn not_built(uri: &str) -> Error {

@@ -376,6 +376,31 @@ pub(super) async fn list_prefix(store: &AmazonS3, uri: &S3Uri) -> Result<Vec<Rem
     Ok(out)
 }
 
+/// See [`super::download_prefix`]. Objects are streamed to disk one by one (bounded memory).
+pub(super) fn download_prefix(uri: &S3Uri) -> Result<tempfile::TempDir> {
+    let prefix = uri.with_key(&uri.as_prefix());
+    let store = store(&prefix.bucket)?;
+    let objects = runtime().block_on(list_prefix(&store, &prefix))?;
+    let tmp = tempfile::Builder::new()
+        .prefix("bedrock-batch-s3-")
+        .tempdir()
+        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    for object in &objects {
+        let rel = &object.uri.key[prefix.key.len()..];
+        let path = tmp.path().join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        }
+        let mut file = std::fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let mut reader = open(object)?;
+        std::io::copy(&mut reader, &mut file).map_err(|e| Error::Remote {
+            uri: object.uri.to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(tmp)
+}
+
 /// Fails (with the reason in one line) unless the prefix can be listed: the bucket exists
 /// and the credentials may read it. One page of one key is asked for.
 pub(super) async fn check_listable(store: &AmazonS3, uri: &S3Uri) -> Result<()> {

@@ -39,6 +39,8 @@ pub struct OutputFolder {
     pub manifest: Option<PathBuf>,
     /// Other files (left alone; counted in the summary).
     pub other_files: u64,
+    /// For `--output s3://…`: the local copy the files are read from (removed on drop).
+    pub spool: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 /// `manifest.json.out`: the job's counters as the service wrote them (reference §3.2). Every
@@ -72,6 +74,9 @@ impl OutputFolder {
     /// Lists `root`. Fails (exit 2) when it is not a folder, holds neither output files nor
     /// a manifest, or holds several manifests (the parent of several jobs' folders).
     pub fn find(root: &Path) -> Result<OutputFolder> {
+        if crate::remote::is_s3(root) {
+            return Self::find_remote(root);
+        }
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if !meta.is_dir() {
             return Err(Error::Config(format!(
@@ -135,7 +140,32 @@ impl OutputFolder {
             files,
             manifest: manifests.pop(),
             other_files,
+            spool: None,
         })
+    }
+
+    /// `--output s3://bucket/prefix/`: the prefix is copied to a temporary folder (the output
+    /// files are read twice: scanned, then read back by offset for `--joined`), and files
+    /// are named by their URIs.
+    fn find_remote(root: &Path) -> Result<OutputFolder> {
+        let uri = root.to_string_lossy();
+        let prefix = crate::remote::S3Uri::parse(&uri)?;
+        let prefix = prefix.with_key(&prefix.as_prefix()).to_string();
+        let tmp = crate::remote::download_prefix(&uri)?;
+        let mut found = Self::find(tmp.path()).map_err(|e| match e {
+            Error::Config(m) => {
+                Error::Config(m.replace(&tmp.path().to_string_lossy().into_owned(), &prefix))
+            }
+            other => other,
+        })?;
+        for f in &mut found.files {
+            if let Ok(rel) = f.path.strip_prefix(tmp.path()) {
+                f.display = format!("{prefix}{}", display(rel));
+            }
+        }
+        found.root = root.to_path_buf();
+        found.spool = Some(std::sync::Arc::new(tmp));
+        Ok(found)
     }
 
     /// Bytes in the output files.

@@ -165,7 +165,10 @@ impl InputIndex {
                 .map(|f| {
                     let needs = keep_lines
                         && !f.is_stray
-                        && (f.source == SourceSpec::Stdin || f.compression() != Compression::None);
+                        // Inputs that cannot be read again by offset: standard input, S3
+                        // objects (streamed) and compressed files.
+                        && (!matches!(f.source, SourceSpec::Path(_))
+                            || f.compression() != Compression::None);
                     needs
                         .then(|| tempfile::tempfile().map(|t| BufWriter::with_capacity(1 << 20, t)))
                         .transpose()

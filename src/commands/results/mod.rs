@@ -251,6 +251,12 @@ fn known_bytes(files: &[crate::input::InputFile]) -> Option<u64> {
                 None
             }
             crate::input::SourceSpec::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            crate::input::SourceSpec::Remote(_)
+                if f.compression() != crate::input::Compression::None =>
+            {
+                None
+            }
+            crate::input::SourceSpec::Remote(o) => Some(o.size),
             crate::input::SourceSpec::Stdin => None,
         })
         .sum()

@@ -40,7 +40,7 @@ pub fn check_destinations(
         .iter()
         .filter_map(|f| match &f.source {
             SourceSpec::Path(p) => Some((p.clone(), "an input of the job")),
-            SourceSpec::Stdin => None,
+            SourceSpec::Stdin | SourceSpec::Remote(_) => None,
         })
         .chain(
             folder
