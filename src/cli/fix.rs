@@ -166,12 +166,14 @@ pub fn run(args: FixArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return tool_error(e),
     };
-    let outputs = [("--out", &args.out), ("--side-dir", &args.side_dir)];
-    for (flag, path) in outputs {
-        if let Some(path) = path {
-            if let Err(e) = super::output::local_output(flag, path) {
-                return tool_error(e);
-            }
+    if let Some(path) = &args.out {
+        if let Err(e) = super::output::local_or_s3_output("--out", path) {
+            return tool_error(e);
+        }
+    }
+    if let Some(path) = &args.side_dir {
+        if let Err(e) = super::output::local_output("--side-dir", path) {
+            return tool_error(e);
         }
     }
     let opts = args.options();

@@ -58,6 +58,16 @@ pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Resu
     }
 }
 
+/// [`local_output`], except that `s3://bucket/…` is taken: `shard --out` and `fix --out`
+/// write there themselves (docs/s3.md; a build without the `s3` feature refuses it in the
+/// library, with one line).
+pub fn local_or_s3_output(flag: &str, path: &std::path::Path) -> Result<(), String> {
+    if bedrock_batch::remote::is_s3(path) {
+        return Ok(());
+    }
+    local_output(flag, path)
+}
+
 /// Refuses an output path that is a URI (`s3://bucket/prefix/`, `gs://…`, `https://…`):
 /// written as a local path it would make a folder named `s3:`. `flag` names the option in
 /// the message. The one place that decides which outputs can be written (S3 support may

@@ -235,7 +235,7 @@ pub fn run(args: ShardArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return tool_error(e),
     };
-    if let Err(e) = super::output::local_output("--out", &args.out) {
+    if let Err(e) = super::output::local_or_s3_output("--out", &args.out) {
         return tool_error(e);
     }
     let cancel = Arc::new(AtomicBool::new(false));

@@ -610,6 +610,63 @@ fn fix_reads_and_writes_objects_and_job_create_checks_the_s3_input() {
             .contains(&format!("s3://{b}/raw/broken.jsonl")),
         "{job}"
     );
+    assert!(
+        bad.stderr.contains("pre-flight: 6 records"),
+        "{}",
+        bad.stderr
+    );
+    // --local-input takes a URI too (here one that is not the request's s3Uri).
+    let local_input = aws.run(&[
+        "job",
+        "create",
+        "--state-dir",
+        state.path().to_str().unwrap(),
+        "--job-name",
+        "job-local-input",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/BedrockBatch",
+        "--model-id",
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "--input-data-config",
+        &format!("s3InputDataConfig={{s3Uri=s3://{b}/jobs/other/}}"),
+        "--output-data-config",
+        &format!("s3OutputDataConfig={{s3Uri=s3://{b}/results/}}"),
+        "--region",
+        "us-east-1",
+        "--local-input",
+        &format!("s3://{b}/raw/broken.jsonl"),
+    ]);
+    assert_eq!(
+        local_input.json()["status"],
+        "Failed",
+        "{}",
+        local_input.stderr
+    );
+    // Without a flag, no data is read and the note says how to check it.
+    let skipped = aws.run(&[
+        "job",
+        "create",
+        "--state-dir",
+        state.path().to_str().unwrap(),
+        "--job-name",
+        "job-unchecked",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/BedrockBatch",
+        "--model-id",
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "--input-data-config",
+        &format!("s3InputDataConfig={{s3Uri=s3://{b}/raw/}}"),
+        "--output-data-config",
+        &format!("s3OutputDataConfig={{s3Uri=s3://{b}/results/}}"),
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(skipped.json()["status"], "Scheduled");
+    assert!(
+        skipped.stderr.contains("--check-s3-input"),
+        "{}",
+        skipped.stderr
+    );
 }
 
 /// A proxy that answers the first `n` requests with `fault`, then forwards.
