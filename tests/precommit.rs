@@ -1,6 +1,8 @@
-//! The pre-commit hook (`.pre-commit-hooks.yaml`) run by the real `pre-commit` tool, on a
-//! passing and a failing file, both through `pre-commit try-repo` and through a repository's
-//! own three-line `.pre-commit-config.yaml`.
+//! The source-building pre-commit hook (`bedrock-batch-validate-src` in `.pre-commit-hooks.yaml`)
+//! run by the real `pre-commit` tool, on a passing and a failing file, both through
+//! `pre-commit try-repo` and through a repository's own three-line `.pre-commit-config.yaml`.
+//! The default hook, `bedrock-batch-validate` (`language: python`, the wheel), is run the same
+//! way against the locally built wheel by `packaging/pypi/tests/test_precommit.py`.
 //!
 //! Opt-in (`#[ignore]`): `language: rust` makes pre-commit build this crate with
 //! `cargo install`, which takes minutes. CI runs it explicitly:
@@ -114,7 +116,7 @@ fn try_repo_passes_a_good_file_and_fails_a_bad_one() {
         &[
             "try-repo",
             repo,
-            "bedrock-batch-validate",
+            "bedrock-batch-validate-src",
             "--files",
             "good/ok.jsonl",
         ],
@@ -128,7 +130,7 @@ fn try_repo_passes_a_good_file_and_fails_a_bad_one() {
         &[
             "try-repo",
             repo,
-            "bedrock-batch-validate",
+            "bedrock-batch-validate-src",
             "--files",
             "bad/broken.jsonl",
         ],
@@ -151,7 +153,7 @@ fn config_with_the_hook_checks_each_folder_as_a_job() {
     fs::write(
         dir.path().join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {head}\n    hooks: [{{id: bedrock-batch-validate}}]\n",
+            "repos:\n  - repo: {}\n    rev: {head}\n    hooks: [{{id: bedrock-batch-validate-src}}]\n",
             root.display()
         ),
     )
