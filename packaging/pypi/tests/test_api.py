@@ -263,3 +263,30 @@ def test_shard_of_invalid_input_refuses_with_the_report(tmp_path: Path) -> None:
     with pytest.raises(bb.ShardRefused) as q:
         bb.shard(SAMPLE, tmp_path / "q", max_file_bytes=200, min_records_per_job=1)
     assert q.value.quota is not None and q.value.report is None
+
+
+def test_results_returns_the_cli_summary_and_writes_the_retry_file(in_repo: Path, tmp_path: Path) -> None:
+    inp, out = "fixtures/results/claude/input", "fixtures/results/claude/output"
+    summary = bb.results(inp, out, retry=tmp_path / "retry.jsonl", joined=tmp_path / "joined.jsonl")
+    code, doc, _ = cli(["results", "--format", "json", "--input", inp, "--output", out,
+                        "--retry", str(tmp_path / "cli-retry.jsonl")])
+    assert code == 1 and summary.exit_code == 1
+    assert summary.counts == bb.ResultCounts(**doc["counts"])
+    assert summary.counts.succeeded + summary.counts.failed + summary.counts.missing + summary.counts.not_joinable == summary.counts.input_records
+    assert summary.failures == doc["failures"] and "429" in summary.failures
+    assert summary.manifest == doc["manifest"]
+    assert [d.counter for d in summary.disagreements] == [d["counter"] for d in doc["disagreements"]]
+    assert summary.tokens == doc["tokens"]
+    assert summary.retry is not None and summary.retry.records == summary.counts.failed + summary.counts.missing
+    assert (tmp_path / "retry.jsonl").read_bytes() == (tmp_path / "cli-retry.jsonl").read_bytes()
+    assert summary.joined is not None and summary.joined.records == sum(1 for _ in open(tmp_path / "joined.jsonl"))
+
+    # The retry file is the next job's input: it validates like any other.
+    again = bb.validate(tmp_path / "retry.jsonl", min_records_per_job=1)
+    assert again.summary.records == summary.retry.records
+
+    throttled = bb.results([inp], out, retry=tmp_path / "429.jsonl", retry_only=["throttled"])
+    assert throttled.retry is not None and throttled.retry.records == summary.failures["429"]
+
+    with pytest.raises(bb.Error, match="not a job's output folder"):
+        bb.results(inp, tmp_path)

@@ -12,6 +12,8 @@ package, which runs that binary::
         print(d.path, d.line, d.code, d.message)
 
     report = bb.validate_records(df.to_dict("records"), model_id=...)   # in memory
+    summary = bb.shard("batch/in/", "batch/jobs/")                     # cut to the quotas
+    done = bb.results("batch/in/", "out/abc123def456/", retry="retry.jsonl")  # after the job
 
 The findings are the CLI's, byte for byte: the same rules run in the same binary. Tool errors
 (an unreadable path, a bad option) raise :class:`Error` with the CLI's one-line message. See
@@ -20,7 +22,7 @@ docs/python.md for the full reference and the Spark recipe (:mod:`bedrock_batch.
 
 from __future__ import annotations
 
-from ._api import Error, ShardRefused, shard, validate, validate_records
+from ._api import Error, ShardRefused, results, shard, validate, validate_records
 from ._binary import find_bin
 from ._report import (
     Diagnostic,
@@ -32,10 +34,14 @@ from ._report import (
     ManifestJob,
     OutputTotals,
     Quotas,
+    Disagreement,
     Report,
+    ResultCounts,
+    ResultsSummary,
     ShardSummary,
     Summary,
     Verdict,
+    WrittenFile,
 )
 
 try:
@@ -47,6 +53,7 @@ except PackageNotFoundError:  # imported from a source checkout, not installed
 
 __all__ = [
     "Diagnostic",
+    "Disagreement",
     "Error",
     "FileSummary",
     "InputTotals",
@@ -57,11 +64,15 @@ __all__ = [
     "OutputTotals",
     "Quotas",
     "Report",
+    "ResultCounts",
+    "ResultsSummary",
     "ShardRefused",
     "ShardSummary",
     "Summary",
     "Verdict",
+    "WrittenFile",
     "find_bin",
+    "results",
     "shard",
     "validate",
     "validate_records",

@@ -19,7 +19,7 @@ from typing import IO, Any, Iterable, Iterator, List, Mapping, Optional, Sequenc
 from typing import Literal
 
 from ._binary import find_bin
-from ._report import Report, ShardSummary
+from ._report import Report, ResultsSummary, ShardSummary
 
 PathLike = Union[str, "os.PathLike[str]"]
 #: One path or several.
@@ -427,3 +427,42 @@ def shard(
     if "verdict" in doc:
         raise ShardRefused(message, exit_code=code, stderr=err, report=Report.from_json(doc, code))
     raise Error(f"bedrock-batch: shard printed an unknown document (status {status!r})", exit_code=code, stderr=err)
+
+
+def results(
+    input: Paths,
+    output: PathLike,
+    *,
+    retry: Optional[PathLike] = None,
+    retry_only: Optional[Codes] = None,
+    joined: Optional[PathLike] = None,
+    model_id: Optional[str] = None,
+    threads: Optional[int] = None,
+    no_mmap: bool = False,
+) -> ResultsSummary:
+    """Joins a finished job's output folder (``{outputS3Uri}/{jobId}/``, downloaded) back to its
+    input by ``recordId`` (``bedrock-batch results --input INPUT... --output OUTPUT``) and
+    returns the summary: per-record counts, failures by ``errorCode``, tokens, the manifest
+    check.
+
+    ``retry`` writes the input lines of the failed and missing records (``retry_only`` narrows
+    them: ``"failed"``, ``"missing"``, ``"throttled"``, ``"server-errors"``, ``"client-errors"``,
+    codes like ``"424"``), byte for byte, ready for the next job; ``joined`` writes one JSON line
+    per input record with its status and output. ``summary.exit_code`` is 0 when every record
+    succeeded, else 1. Raises :class:`Error` when the tool cannot work (not an output folder, an
+    unreadable input).
+    """
+    args = ["results", "--format", "json", "--no-progress", "--input", *_paths(input), "--output", os.fsdecode(output)]
+    for flag, value in (
+        ("--retry", os.fsdecode(retry) if retry is not None else None),
+        ("--retry-only", _codes(retry_only) if retry_only is not None else None),
+        ("--joined", os.fsdecode(joined) if joined is not None else None),
+        ("--model-id", model_id),
+        ("--threads", threads),
+    ):
+        if value is not None:
+            args += [flag, str(value)]
+    if no_mmap:
+        args.append("--no-mmap")
+    code, out, err = _run(args)
+    return ResultsSummary.from_json(_document(code, out, err), code)

@@ -308,3 +308,86 @@ class ShardSummary:
             exit_code=exit_code,
             raw=dict(d),
         )
+
+
+@dataclass(frozen=True)
+class ResultCounts:
+    """Per input record one of ``succeeded``/``failed``/``missing``; ``unknown`` and
+    ``duplicates`` count output lines; ``not_joinable`` input records without a usable id."""
+
+    input_records: int
+    succeeded: int
+    failed: int
+    missing: int
+    unknown: int
+    duplicates: int
+    not_joinable: int
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A file ``results`` wrote (``--retry`` or ``--joined``)."""
+
+    path: str
+    records: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A ``manifest.json.out`` counter that differs from what the files hold."""
+
+    counter: str
+    manifest: int
+    counted: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ResultsSummary:
+    """The summary of :func:`bedrock_batch.results` (the CLI's ``results --format json``;
+    docs/results.md describes every field, all reachable through ``raw``)."""
+
+    output: str
+    counts: ResultCounts
+    failures: Dict[str, int]
+    """Failed input records by ``errorCode``, keyed by the code as a string (``"429"``)."""
+    failure_samples: Dict[str, str]
+    """The first error message of each code."""
+    tokens: Dict[str, Any]
+    """``manifest_input``/``manifest_output`` and the outputs' own usage under ``records``."""
+    manifest: Optional[Dict[str, int]]
+    """The counters of ``manifest.json.out``, when there is one."""
+    disagreements: List[Disagreement]
+    input_files: List[FileSummary]
+    retry: Optional[WrittenFile]
+    joined: Optional[WrittenFile]
+    exit_code: int
+    """0 when every input record succeeded, else 1."""
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any], exit_code: int) -> "ResultsSummary":
+        def written(w: Optional[Mapping[str, Any]]) -> Optional[WrittenFile]:
+            return WrittenFile(w["path"], int(w["records"]), int(w["bytes"])) if w else None
+
+        c = d["counts"]
+        return cls(
+            output=d["output"],
+            counts=ResultCounts(
+                **{k: int(c.get(k, 0)) for k in ResultCounts.__dataclass_fields__}  # type: ignore[arg-type]
+            ),
+            failures={str(k): int(v) for k, v in d.get("failures", {}).items()},
+            failure_samples={str(k): str(v) for k, v in d.get("failure_samples", {}).items()},
+            tokens=dict(d.get("tokens") or {}),
+            manifest=dict(d["manifest"]) if d.get("manifest") else None,
+            disagreements=[
+                Disagreement(x["counter"], int(x["manifest"]), int(x["counted"]), x["message"])
+                for x in d.get("disagreements", [])
+            ],
+            input_files=[FileSummary.from_json(x) for x in d.get("input_files", [])],
+            retry=written(d.get("retry")),
+            joined=written(d.get("joined")),
+            exit_code=exit_code,
+            raw=dict(d),
+        )
