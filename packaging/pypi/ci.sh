@@ -5,8 +5,9 @@
 #      AWS Glue 4) and checks its tag, contents and glibc symbol versions;
 #   2. installs it into a FRESH venv with `pip install --no-index --find-links`;
 #   3. with NO cargo on PATH: the CLI on the good and the broken sample, `python -m
-#      bedrock_batch`, and pytest: the API against the CLI, the `language: python` pre-commit
-#      hook through `pre-commit try-repo` on the local wheel, the Spark recipe on local[2].
+#      bedrock_batch`, mypy --strict on the installed package, and pytest: the API against the
+#      CLI, the `language: python` pre-commit hook through `pre-commit try-repo` on the local
+#      wheel, the Spark recipe on local[2].
 # Each part prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,7 @@ ROOT=$PWD
 # Pinned tools: the build and the tests must not change under us.
 MATURIN=maturin==1.16.0
 ZIGLANG=ziglang==0.17.1
-TEST_DEPS=(pytest==9.2.0 pre-commit==4.7.0 pyspark==4.3.0 pandas==2.3.3 pyarrow==26.0.1)
+TEST_DEPS=(pytest==9.2.0 pre-commit==4.7.0 pyspark==4.3.0 pandas==2.3.3 pyarrow==26.0.1 mypy==2.4.1)
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 OUT=$ROOT/target/python
@@ -89,6 +90,9 @@ code=$?
 set -e
 [ "$code" -eq 1 ] || { echo "broken-batch.jsonl: expected exit 1, got $code" >&2; exit 1; }
 echo "broken-batch.jsonl: exit 1, as it should"
+
+part "mypy --strict on the installed package (its type hints and py.typed)"
+(cd "$OUT" && python -m mypy --strict --ignore-missing-imports --no-incremental -p bedrock_batch)
 
 part "pytest packaging/pypi/tests (API, pre-commit hook, Spark local[2])"
 # The tests import the installed wheel, never the source folder.

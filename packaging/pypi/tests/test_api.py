@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import bedrock_batch as bb
+import pytest
 from conftest import BROKEN, HAIKU, SAMPLE, claude_record, cli, cli_exe, jsonl
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-
 from conftest import BROKEN, REPO, SAMPLE
 
 WHEELHOUSE = os.environ.get("BB_WHEELHOUSE")

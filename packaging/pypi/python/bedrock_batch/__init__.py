@@ -26,6 +26,7 @@ from ._api import Error, ShardRefused, results, shard, validate, validate_record
 from ._binary import find_bin
 from ._report import (
     Diagnostic,
+    Disagreement,
     FileSummary,
     InputTotals,
     LeftOut,
@@ -34,7 +35,6 @@ from ._report import (
     ManifestJob,
     OutputTotals,
     Quotas,
-    Disagreement,
     Report,
     ResultCounts,
     ResultsSummary,
@@ -45,7 +45,8 @@ from ._report import (
 )
 
 try:
-    from importlib.metadata import PackageNotFoundError, version as _version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _version
 
     __version__: str = _version("bedrock-batch")
 except PackageNotFoundError:  # imported from a source checkout, not installed

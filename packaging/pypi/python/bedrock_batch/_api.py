@@ -14,9 +14,7 @@ import json
 import os
 import subprocess
 import tempfile
-from typing import IO, Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
-
-from typing import Literal
+from typing import IO, Any, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from ._binary import find_bin
 from ._report import Report, ResultsSummary, ShardSummary

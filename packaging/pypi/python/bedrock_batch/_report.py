@@ -375,7 +375,7 @@ class ResultsSummary:
         return cls(
             output=d["output"],
             counts=ResultCounts(
-                **{k: int(c.get(k, 0)) for k in ResultCounts.__dataclass_fields__}  # type: ignore[arg-type]
+                **{k: int(c.get(k, 0)) for k in ResultCounts.__dataclass_fields__}
             ),
             failures={str(k): int(v) for k, v in d.get("failures", {}).items()},
             failure_samples={str(k): str(v) for k, v in d.get("failure_samples", {}).items()},

@@ -45,13 +45,14 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
 
-from ._api import Error, FailOn, InvocationType, PathLike, Size, _document, _job_flags, _run
-from ._report import Diagnostic, Report
 from . import _api
+from ._api import Error, FailOn, InvocationType, PathLike, Size, _document, _job_flags, _run
+from ._report import Report
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow
@@ -248,7 +249,7 @@ def check_file(
     """
     reader = _IdReader()
     whole = isinstance(data, (bytes, bytearray, memoryview))
-    pieces: Iterable[bytes] = [bytes(data)] if whole else data  # type: ignore[arg-type]
+    pieces: Iterable[bytes] = [bytes(data)] if isinstance(data, (bytes, bytearray, memoryview)) else data
 
     def feed() -> Iterator[bytes]:
         for piece in pieces:
@@ -283,7 +284,7 @@ def check_file(
 _NOT_AN_OBJECT = ("L001", "L002", "L007")
 
 
-def _unparsed_lines(name: str, data: Iterable[bytes], options: Options) -> set:
+def _unparsed_lines(name: str, data: Iterable[bytes], options: Options) -> Set[int]:
     """Lines of a file that are not JSON objects, every one of them (a run listing only
     L001/L002/L007, uncapped)."""
     args = _map_flags(replace(options, max_diagnostics=_HUGE)) + [
@@ -295,7 +296,7 @@ def _unparsed_lines(name: str, data: Iterable[bytes], options: Options) -> set:
 
 def _opener_default(path: str) -> IO[bytes]:
     if path.startswith(("s3://", "s3a://", "s3n://")):
-        import boto3  # type: ignore[import-not-found]
+        import boto3
 
         bucket, _, key = path.split("://", 1)[1].partition("/")
         return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"]  # type: ignore[no-any-return]
@@ -352,6 +353,15 @@ def _check_contents(options: Options, display: Callable[[str], str]) -> Callable
     return run
 
 
+def _check_key(
+    key: str, options: Options, display: Callable[[str], str], opener: Callable[[str], IO[bytes]]
+) -> FileCheck:
+    def reopen() -> Iterator[bytes]:
+        return _pieces(opener(key))
+
+    return check_file(display(key), reopen(), options, reopen=reopen)
+
+
 def _check_keys(
     options: Options, display: Callable[[str], str], opener: Callable[[str], IO[bytes]]
 ) -> Callable[[Iterator["pyarrow.RecordBatch"]], Iterator["pyarrow.RecordBatch"]]:
@@ -359,10 +369,7 @@ def _check_keys(
 
     def run(batches: Iterator["pyarrow.RecordBatch"]) -> Iterator["pyarrow.RecordBatch"]:
         for batch in batches:
-            yield _arrow_rows(
-                check_file(display(p), _pieces(opener(p)), options, reopen=lambda p=p: _pieces(opener(p)))
-                for p in batch.column("path").to_pylist()
-            )
+            yield _arrow_rows(_check_key(p, options, display, opener) for p in batch.column("path").to_pylist())
 
     return run
 
