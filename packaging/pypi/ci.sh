@@ -61,9 +61,10 @@ need = {f"bedrock_batch-{version}.data/scripts/bedrock-batch", "bedrock_batch/__
 missing = need - names
 assert not missing, f"missing from the wheel: {sorted(missing)}"
 binary = z.read(f"bedrock_batch-{version}.data/scripts/bedrock-batch")
-glibc = sorted({tuple(map(int, v.split(b".")[1:])) for v in re.findall(rb"GLIBC_2\.[0-9]+(?:\.[0-9]+)?", binary)})
-assert glibc and glibc[-1] <= (2, 17), f"the binary needs glibc 2.{glibc[-1][0]}, past manylinux2014's 2.17"
-print(f"contents ok; newest glibc symbol version: 2.{'.'.join(map(str, glibc[-1]))}")
+glibc = sorted({tuple(map(int, v[len(b"GLIBC_"):].split(b"."))) for v in re.findall(rb"GLIBC_2\.[0-9]+(?:\.[0-9]+)?", binary)})
+newest = ".".join(map(str, glibc[-1])) if glibc else "none"
+assert glibc and glibc[-1] <= (2, 17), f"the binary needs glibc {newest}, past manylinux2014's 2.17"
+print(f"contents ok; newest glibc symbol version the binary asks for: {newest}")
 PY
 
 part "fresh venv: pip install --no-index --find-links $WHEELS bedrock-batch"

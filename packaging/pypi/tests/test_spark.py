@@ -100,9 +100,19 @@ def assert_same_report(report: bb.Report, doc: Dict[str, Any]) -> None:
 
 
 def test_spark_read_text_is_the_wrong_shape(spark, batch: Path) -> None:
-    # What `spark.read.text` hands over: lines without their file or line number.
-    rows = spark.read.text(str(batch), recursiveFileLookup=True, pathGlobFilter="*.jsonl")
-    assert rows.columns == ["value"]
+    # spark.read.text: rows of bare lines (no file, no line number), and one file is cut into
+    # several tasks, none of which sees the whole file. binaryFile: one row per file.
+    one = str(batch / "part-0000.jsonl")
+    key = "spark.sql.files.maxPartitionBytes"
+    spark.conf.set(key, str(64 * 1024))
+    try:
+        text = spark.read.text(one)
+        assert text.columns == ["value"]
+        assert text.rdd.getNumPartitions() > 1
+        files = spark.read.format("binaryFile").load(one)
+        assert files.count() == 1 and files.rdd.getNumPartitions() == 1
+    finally:
+        spark.conf.unset(key)
 
 
 def test_binary_files_give_the_cli_findings(spark, batch: Path) -> None:
