@@ -67,34 +67,15 @@ PY
 }
 check_wheel "$WHEEL" 99.0
 
-part "maturin build --zig --compatibility manylinux2014 (glibc 2.17+, what Glue 4 / Amazon Linux 2 need)"
-# zig links against glibc 2.17 symbols. The default build has the `s3` feature, whose TLS stack
-# (aws-lc-sys) some zig releases cannot build (aws/aws-lc-rs#993); the release workflow builds
-# in the manylinux2014 container instead, where it can. If zig fails here, the core without
-# `s3` is built the same way, so the glibc 2.17 tag and symbols are still checked.
-ZIG_WHEELS=$OUT/wheels-manylinux2014
-rm -rf "$ZIG_WHEELS"
-if ! (cd packaging/pypi && PATH="$BUILD_VENV/bin:$PATH" maturin build --zig --compatibility manylinux2014 -o "$ZIG_WHEELS" >"$OUT/zig-build.log" 2>&1); then
-    echo "the zig build with default features failed; its last lines:"
-    tail -n 15 "$OUT/zig-build.log"
-    echo "building the core without the s3 feature with zig instead"
-    (cd packaging/pypi && PATH="$BUILD_VENV/bin:$PATH" maturin build --zig --compatibility manylinux2014 --no-default-features -o "$ZIG_WHEELS")
-fi
-zig_wheels=("$ZIG_WHEELS"/bedrock_batch-"$VERSION"-py3-none-*.whl)
-[ ${#zig_wheels[@]} -eq 1 ] || { echo "expected one wheel in $ZIG_WHEELS" >&2; exit 1; }
-case "$(basename "${zig_wheels[0]}")" in
-    *manylinux2014_x86_64*manylinux_2_17_x86_64*|*manylinux_2_17_x86_64*manylinux2014_x86_64*) ;;
-    *) echo "the wheel is not tagged manylinux2014 / manylinux_2_17: $(basename "${zig_wheels[0]}")" >&2; exit 1 ;;
-esac
-check_wheel "${zig_wheels[0]}" 2.17
-
 part "fresh venv: pip install --no-index --find-links $WHEELS bedrock-batch"
 python3 -m venv "$USER_VENV"
 "$USER_VENV/bin/pip" install --quiet --no-index --find-links "$WHEELS" bedrock-batch
 part "test tools: ${TEST_DEPS[*]}"
 "$USER_VENV/bin/pip" install --quiet "${TEST_DEPS[@]}"
 
-# From here on nothing can build Rust: the venv and the system, no ~/.cargo/bin.
+# From here on nothing can build Rust: the venv and the system, no ~/.cargo/bin (until the
+# zig build at the end, which gets the PATH it had).
+CARGO_PATH=$PATH
 export PATH="$USER_VENV/bin:/usr/bin:/bin"
 if command -v cargo >/dev/null; then
     echo "cargo is still on PATH ($(command -v cargo)); the wheel must work without it" >&2
@@ -120,4 +101,25 @@ part "pytest packaging/pypi/tests (API, pre-commit hook, Spark local[2])"
 # The tests import the installed wheel, never the source folder.
 (cd packaging/pypi/tests && BB_REPO="$ROOT" BB_WHEELHOUSE="$WHEELS" PYSPARK_PYTHON="$USER_VENV/bin/python" \
     python -m pytest -q -p no:cacheprovider --durations=8 .)
+part "maturin build --zig --compatibility manylinux2014 (glibc 2.17+, what Glue 4 / Amazon Linux 2 need)"
+# zig links against glibc 2.17 symbols. The default build has the `s3` feature, whose TLS stack
+# (aws-lc-sys) some zig releases cannot build (aws/aws-lc-rs#993); the release workflow builds
+# in the manylinux2014 container instead, where it can. If zig fails here, the core without
+# `s3` is built the same way, so the glibc 2.17 tag and symbols are still checked.
+ZIG_WHEELS=$OUT/wheels-manylinux2014
+rm -rf "$ZIG_WHEELS"
+if ! (cd packaging/pypi && PATH="$BUILD_VENV/bin:$CARGO_PATH" maturin build --zig --compatibility manylinux2014 -o "$ZIG_WHEELS" >"$OUT/zig-build.log" 2>&1); then
+    echo "the zig build with default features failed; its last lines:"
+    tail -n 15 "$OUT/zig-build.log"
+    echo "building the core without the s3 feature with zig instead"
+    (cd packaging/pypi && PATH="$BUILD_VENV/bin:$CARGO_PATH" maturin build --zig --compatibility manylinux2014 --no-default-features -o "$ZIG_WHEELS")
+fi
+zig_wheels=("$ZIG_WHEELS"/bedrock_batch-"$VERSION"-py3-none-*.whl)
+[ ${#zig_wheels[@]} -eq 1 ] || { echo "expected one wheel in $ZIG_WHEELS" >&2; exit 1; }
+case "$(basename "${zig_wheels[0]}")" in
+    *manylinux2014_x86_64*manylinux_2_17_x86_64*|*manylinux_2_17_x86_64*manylinux2014_x86_64*) ;;
+    *) echo "the wheel is not tagged manylinux2014 / manylinux_2_17: $(basename "${zig_wheels[0]}")" >&2; exit 1 ;;
+esac
+check_wheel "${zig_wheels[0]}" 2.17
+
 part "done"
