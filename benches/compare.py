@@ -126,6 +126,10 @@ print(n, "invalid", bad)
 #   needs     preconditions: "bin" (the release binary), "schema" (the Claude JSON Schema),
 #             "jsonschema" (the Python package), or a program name that must be on PATH
 #   prefix_mb run on the first N MB of the input only (cut at a line end), for slow tools
+#   reads_output  the row also reads the job output generated for the input
+#             (`benches/gen_output.py`, placeholders {output} = the job's output folder and
+#             {output_file} = its .jsonl.out): its bytes are input + output
+#   expect    "input+output": the tool reports output lines too (default: the input's records)
 #   default   False: only run when named in --only
 COMMANDS: list[dict] = [
     {
@@ -205,6 +209,30 @@ COMMANDS: list[dict] = [
         "baseline": "wc -l",
         "needs": ["schema", "jsonschema"],
         "prefix_mb": 20,
+    },
+    {
+        "name": "bedrock-batch validate input+output",
+        "group": "validate",
+        "checks": "validate's scan over the input and its generated job output (`.jsonl.out`): the bytes `results` reads (F001, R007 findings expected)",
+        "argv": [*VALIDATE, "{input}", "{output_file}"],
+        "count": "json:summary.records",
+        "expect": "input+output",
+        "reads_output": True,
+        "baseline": "wc -l",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
+    },
+    {
+        "name": "bedrock-batch results",
+        "group": "validate",
+        "checks": "joins the generated job output (shuffled, 3 % failed, 1 % missing) to the input by recordId; counts, failures by errorCode, tokens, manifest check",
+        "argv": ["{bin}", "results", "--input", "{input}", "--output", "{output}", "--format", "json",
+                 "--no-progress"],
+        "count": "json:counts.input_records",
+        "reads_output": True,
+        "baseline": "bedrock-batch validate input+output",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
     },
     {
         "name": "split -C 100MB",
@@ -307,6 +335,30 @@ def ensure_prefix(path: str, mb: int) -> str:
     return out
 
 
+def ensure_output(input_path: str, seed: int) -> tuple[str, str, float | None]:
+    """The job output generated for `input_path` (`benches/gen_output.py`), cached beside the
+    generated inputs: (the job's output folder, its .jsonl.out file, seconds spent generating)."""
+    with open(os.path.join(BENCHES, "gen_output.py"), "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:10]
+    stem = os.path.splitext(os.path.basename(input_path))[0]
+    if os.path.dirname(os.path.abspath(input_path)) != CACHE:
+        stem += "-" + hashlib.sha256(os.path.abspath(input_path).encode()).hexdigest()[:8]
+    root = os.path.join(CACHE, f"{stem}.output-seed{seed}-{digest}")
+    folder = os.path.join(root, "j0b000000042")
+    out_file = os.path.join(folder, os.path.basename(input_path) + ".out")
+    for name in os.listdir(CACHE):  # outputs of an older generator or input are stale
+        if name.startswith(stem + ".output-") and os.path.join(CACHE, name) != root:
+            shutil.rmtree(os.path.join(CACHE, name), ignore_errors=True)
+    fresh = os.path.exists(out_file) and os.path.getmtime(out_file) >= os.path.getmtime(input_path)
+    if fresh and os.path.exists(os.path.join(folder, "manifest.json.out")):
+        return folder, out_file, None
+    log(f"generating the job output for {rel(input_path)} in {rel(folder)} ...")
+    t = time.perf_counter()
+    subprocess.run([sys.executable, os.path.join(BENCHES, "gen_output.py"), input_path,
+                    "--out", folder, "--seed", str(seed)], check=True)
+    return folder, out_file, time.perf_counter() - t
+
+
 def count_lines(path: str) -> tuple[int, int]:
     """(newlines, bytes) of a file, read in blocks; also pulls it into the page cache."""
     n = size = 0
@@ -321,7 +373,7 @@ def count_lines(path: str) -> tuple[int, int]:
 # Running one command
 
 
-PLACEHOLDER = re.compile(r"\{(input|bin|python|tmpdir|schema)\}")
+PLACEHOLDER = re.compile(r"\{(input|bin|python|tmpdir|schema|output|output_file)\}")
 
 
 def fill(text: str, ctx: dict, quote: bool = False) -> str:
@@ -340,7 +392,7 @@ def display(cmd: dict, ctx: dict) -> str:
     if "display" in cmd:
         return cmd["display"]
     short = dict(ctx, input="FILE", bin="target/release/bedrock-batch", tmpdir="OUTDIR",
-                 schema="SCHEMA", python="python3")
+                 schema="SCHEMA", python="python3", output="JOBOUT/", output_file="JOBOUT/FILE.out")
     if "shell" in cmd:
         return fill(cmd["shell"], short)
     return shlex.join(fill(a, short) for a in cmd["argv"])
@@ -819,7 +871,19 @@ def main(argv: list[str] | None = None) -> int:
         if schema is not None:
             jsonschema_ok = ensure_jsonschema()
 
-    ctx_base = {"bin": BIN, "python": sys.executable, "schema": schema or "", "input": input_path}
+    output_info = None
+    if any(c.get("reads_output") for c in rows):
+        os.makedirs(CACHE, exist_ok=True)
+        folder, out_file, out_gen_s = ensure_output(input_path, seed if seed is not None else 42)
+        out_lines, out_bytes = count_lines(out_file)  # also warms the page cache
+        log(f"job output {rel(out_file)}: {out_bytes:,} bytes, {out_lines:,} lines")
+        output_info = {"path": rel(folder), "bytes": out_bytes, "lines": out_lines,
+                       "generator": "benches/gen_output.py",
+                       "generation_s": None if out_gen_s is None else round(out_gen_s, 1)}
+    else:
+        folder = out_file = ""
+    ctx_base = {"bin": BIN, "python": sys.executable, "schema": schema or "", "input": input_path,
+                "output": folder, "output_file": out_file}
     state: list[dict] = []
     for cmd in rows:
         row = {"name": cmd["name"], "group": cmd["group"], "checks": cmd["checks"],
@@ -827,6 +891,10 @@ def main(argv: list[str] | None = None) -> int:
         ctx = dict(ctx_base)
         row["records_expected"] = records
         row["bytes"] = input_bytes
+        if cmd.get("reads_output") and output_info:
+            row["bytes"] = input_bytes + output_info["bytes"]
+            if cmd.get("expect") == "input+output":
+                row["records_expected"] = records + output_info["lines"]
         try:
             check_needs(cmd, have_bin, schema, schema_why, jsonschema_ok)
             if cmd.get("prefix_mb"):
@@ -909,6 +977,7 @@ def main(argv: list[str] | None = None) -> int:
             "generator": None if args.input else f"benches/gen_claude.py ({generator_digest()})",
             "generation_s": None if gen_s is None else round(gen_s, 1),
         },
+        "job_output": output_info,
         "rounds": args.rounds,
         "warmup_rounds": 1,
         "order": [r["name"] for r in results],
