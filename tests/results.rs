@@ -828,3 +828,59 @@ fn generated_job(dir: &Path, n: usize) -> (Vec<PathBuf>, PathBuf) {
     }
     (inputs, out)
 }
+
+#[test]
+fn compressed_input_is_spooled_and_a_garbage_output_line_is_counted_not_fatal() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = fs::read(fixture("results/nova/input/tickets.jsonl")).unwrap();
+    let gz = tmp.path().join("tickets.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&plain).unwrap();
+    enc.finish().unwrap();
+    // The output with one line replaced by garbage in the middle: its record is missing.
+    let job = tmp.path().join("job");
+    fs::create_dir_all(&job).unwrap();
+    let out = fs::read_to_string(fixture(
+        "results/nova/output/n0v4l1t3j0b1/tickets.jsonl.out",
+    ))
+    .unwrap();
+    let mut lines: Vec<&str> = out.lines().collect();
+    let lost: Value = serde_json::from_str(lines[50]).unwrap();
+    lines[50] = "<html><body>503 Service Unavailable</body></html>";
+    fs::write(job.join("tickets.jsonl.out"), lines.join("\n") + "\n").unwrap();
+    let retry = tmp.path().join("retry.jsonl");
+    let r = run(
+        &[
+            "results",
+            "--input",
+            s(&gz),
+            "--output",
+            s(&job),
+            "--retry",
+            s(&retry),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["counts"]["missing"], 1);
+    assert_eq!(j["unreadable_output_lines"]["count"], 1);
+    assert!(j["unreadable_output_lines"]["first"]
+        .as_str()
+        .unwrap()
+        .contains("tickets.jsonl.out:51: not valid JSON"));
+    // The retry line is the missing record's line from the decompressed input.
+    let id = lost["recordId"].as_str().unwrap();
+    let want: Vec<u8> = lines_with_ends(&plain)
+        .into_iter()
+        .find(|l| String::from_utf8_lossy(l).contains(id))
+        .unwrap()
+        .to_vec();
+    assert_eq!(fs::read(&retry).unwrap(), want);
+}
