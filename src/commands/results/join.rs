@@ -175,15 +175,11 @@ impl InputIndex {
                 })
                 .collect::<std::io::Result<_>>()
                 .map_err(|e| Error::write(std::env::temp_dir(), e))?,
-            failed: None,
         };
         let mut run = JobRun::new(&vopts, &setup);
         run.scan_all(files, progress, &mut |file, chunk, result| {
             builder.chunk(file, chunk, result)
         })?;
-        if let Some(e) = builder.failed.take() {
-            return Err(e);
-        }
         let report = run.finish(files);
         let mut no_id = Unjoinable::default();
         for (code, reason) in [
@@ -247,8 +243,6 @@ struct Builder<'a> {
     map: IdMap,
     repeated: Unjoinable,
     spools: Vec<Option<BufWriter<File>>>,
-    /// An error of ours, kept because the engine's sink error type is the crate's.
-    failed: Option<Error>,
 }
 
 impl Builder<'_> {
@@ -271,14 +265,14 @@ impl Builder<'_> {
                 u32::try_from(id.span.0 - id.line_start),
                 u32::try_from(id.span.1 - id.span.0),
             ) else {
-                return Err(self.fail(
+                return Err(self.too_big(
                     file,
                     id.rel_line,
                     "a recordId more than 4 GiB into its line",
                 ));
             };
             let Ok(index) = u32::try_from(self.records.len()) else {
-                return Err(self.fail(file, id.rel_line, "more than 4 billion records"));
+                return Err(self.too_big(file, id.rel_line, "more than 4 billion records"));
             };
             match self.map.entry(key(id.hash)) {
                 std::collections::hash_map::Entry::Occupied(_) => {
@@ -315,14 +309,13 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn fail(&mut self, file: u32, rel_line: u64, what: &str) -> Error {
-        let message = format!(
+    /// Past what the index can hold (the engine passes the error on as it is).
+    fn too_big(&self, file: u32, rel_line: u64, what: &str) -> Error {
+        Error::Config(format!(
             "{}:{}: {what}; results cannot index it",
             self.files[file as usize].display,
             self.lines + rel_line + 1
-        );
-        self.failed = Some(Error::Config(message.clone()));
-        Error::Config(message)
+        ))
     }
 }
 

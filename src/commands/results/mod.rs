@@ -6,7 +6,7 @@
 //! 1. The input is scanned by the same engine as `validate` ([`crate::validate::JobRun`]).
 //!    Per record it keeps only where its line is (file, offset, length), where its `recordId`
 //!    sits in the line, and a 128-bit hash of the id in a map to the record's index
-//!    ([`join::InputIndex`]): about 60 bytes a record, never the lines themselves.
+//!    ([`join::InputIndex`]): under 100 bytes a record with its hash-map slot, never the lines themselves.
 //! 2. The output folder (`{outputS3Uri}/{jobId}/`) is listed and its files classified by
 //!    suffix ([`folder`]): every `*.jsonl.out` (at any depth) is output, `manifest.json.out`
 //!    the job's counters. Output files are cut into newline-aligned chunks, each chunk's lines

@@ -113,17 +113,17 @@ fn file_id(path: &Path) -> Option<FileId> {
 
 /// Bytes of a file read back by offset: mapped, or read with positioned reads.
 enum Access {
-    Map(Arc<Mmap>),
+    Map(Arc<Mmap>, PathBuf),
     File(File, PathBuf),
-    Empty,
+    Empty(PathBuf),
 }
 
 impl Access {
     fn open(path: &Path, mmap: bool) -> Result<Access> {
         Ok(
             match input::open(&SourceSpec::Path(path.to_path_buf()), mmap)? {
-                Opened::Mapped(map) => Access::Map(map),
-                Opened::Empty => Access::Empty,
+                Opened::Mapped(map) => Access::Map(map, path.to_path_buf()),
+                Opened::Empty => Access::Empty(path.to_path_buf()),
                 Opened::Stream(_) => Access::File(
                     File::open(path).map_err(|e| Error::io(path, e))?,
                     path.to_path_buf(),
@@ -141,10 +141,9 @@ impl Access {
             ))
         };
         match self {
-            Access::Map(map) => {
+            Access::Map(map, path) => {
                 let (start, end) = (offset as usize, (offset + len) as usize);
-                map.get(start..end)
-                    .ok_or_else(|| changed(Path::new("an input or output file")))
+                map.get(start..end).ok_or_else(|| changed(path))
             }
             Access::File(file, path) => {
                 buf.clear();
@@ -155,7 +154,7 @@ impl Access {
                 })?;
                 Ok(buf)
             }
-            Access::Empty => Err(changed(Path::new("an empty file"))),
+            Access::Empty(path) => Err(changed(path)),
         }
     }
 }
@@ -186,7 +185,7 @@ fn input_access(joiner: &Joiner, opts: &ResultsOptions) -> Result<Vec<Access>> {
                 PathBuf::from(f.display.as_ref()),
             )),
             (None, SourceSpec::Path(p)) if !f.is_stray => Access::open(p, opts.mmap),
-            _ => Ok(Access::Empty),
+            _ => Ok(Access::Empty(PathBuf::from(f.display.as_ref()))),
         })
         .collect()
 }
