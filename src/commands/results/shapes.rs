@@ -128,7 +128,7 @@ fn of_family(family: &str) -> Option<Shape> {
         "amazon-titan-embed-text-v2" | "amazon-titan-embed-image-v1" => Shape::TitanEmbedding,
         "mistral-text" => Shape::MistralText,
         "mistral-chat" | "openai-chat-completions" | "deepseek-r1" => Shape::ChatCompletions,
-        "cohere-embed" => Shape::Embeddings,
+        "cohere-embed" | "amazon-nova-multimodal-embeddings" => Shape::Embeddings,
         _ => return None,
     })
 }
