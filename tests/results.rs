@@ -148,7 +148,7 @@ fn every_status_is_counted_and_the_json_summary_has_the_contract_shape() {
     assert!(j["not_joinable"]["first"]
         .as_str()
         .unwrap()
-        .starts_with("fixtures/results/claude/input/part-0002.jsonl:18:"));
+        .starts_with("fixtures/results/claude/input/part-0002.jsonl:18: no recordId"));
     // The cut last line is reported, not fatal.
     assert_eq!(j["truncated"]["count"], 1);
     assert!(j["truncated"]["first"]
@@ -883,4 +883,60 @@ fn compressed_input_is_spooled_and_a_garbage_output_line_is_counted_not_fatal() 
         .unwrap()
         .to_vec();
     assert_eq!(fs::read(&retry).unwrap(), want);
+}
+
+#[test]
+fn the_first_unjoinable_record_is_the_earliest_whatever_its_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    fs::write(
+        &input,
+        concat!(
+            "{\"recordId\":\"a1\",\"modelInput\":{}}\n",
+            "\n",
+            "{\"modelInput\":{\"inputText\":\"no id here\"}}\n",
+            "{\"recordId\":\"a1\",\"modelInput\":{}}\n",
+            "not json at all\n",
+            "{\"recordId\":7,\"modelInput\":{}}\n",
+        ),
+    )
+    .unwrap();
+    let job = tmp.path().join("job");
+    fs::create_dir_all(&job).unwrap();
+    fs::write(
+        job.join("in.jsonl.out"),
+        "{\"recordId\": \"a1\", \"modelInput\": {}, \"modelOutput\": {\"results\": []}}\n",
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "results",
+            "--input",
+            s(&input),
+            "--output",
+            s(&job),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["counts"]["input_records"], 5);
+    assert_eq!(j["counts"]["succeeded"], 1);
+    assert_eq!(j["counts"]["not_joinable"], 4);
+    let nj = &j["not_joinable"];
+    assert_eq!(nj["count"], 3);
+    assert_eq!(
+        nj["by_reason"],
+        serde_json::json!({"no recordId": 1, "not valid JSON": 1, "recordId not a non-empty string": 1})
+    );
+    // The warning-level R003 on line 3 comes before the L001 error on line 5.
+    let first = nj["first"].as_str().unwrap();
+    assert!(first.ends_with("in.jsonl:3: no recordId"), "{first}");
+    assert_eq!(j["repeated_ids"]["count"], 1);
+    assert!(j["repeated_ids"]["first"]
+        .as_str()
+        .unwrap()
+        .contains("in.jsonl:4: recordId \"a1\" is already used"));
 }

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::input::{Compression, InputFile, SourceSpec};
-use crate::json::decode_string_contents;
+use crate::json::{decode_string_contents, Scanned, Scanner};
 use crate::rules::{RuleCode, RuleSelection};
-use crate::scan::ChunkResult;
-use crate::text::shorten;
+use crate::scan::{ChunkResult, LineStatus};
+use crate::text::{shorten, UTF8_BOM};
 use crate::validate::{FileSummary, JobRun, JobSetup, Progress, ValidateOptions};
 
 use super::ResultsOptions;
@@ -134,9 +134,10 @@ impl InputIndex {
         keep_lines: bool,
         progress: &dyn Progress,
     ) -> Result<InputIndex> {
-        // Only the rules that say why a record has no usable id: the first such finding is
-        // the first unjoinable record, and their counts are its reasons. Every other check
-        // (quotas, duplicate ids, which the join finds itself) is off.
+        // Only the rules that say why a record has no usable id: their counts are the reasons.
+        // Every other check (quotas, duplicate ids, which the join finds itself) is off. The
+        // first unjoinable record is found from the line statuses, not from the listed
+        // findings, whose order favours severity.
         let rules = RuleSelection::new(
             &["L001", "L002", "L007", "R003", "R004"].map(String::from),
             &[],
@@ -160,6 +161,7 @@ impl InputIndex {
             records: Vec::new(),
             map: IdMap::default(),
             repeated: Unjoinable::default(),
+            first_no_id: None,
             spools: files
                 .iter()
                 .map(|f| {
@@ -176,7 +178,7 @@ impl InputIndex {
                 .collect::<std::io::Result<_>>()
                 .map_err(|e| Error::write(std::env::temp_dir(), e))?,
         };
-        let mut run = JobRun::new(&vopts, &setup);
+        let mut run = JobRun::new(&vopts, &setup).with_line_status();
         run.scan_all(files, progress, &mut |file, chunk, result| {
             builder.chunk(file, chunk, result)
         })?;
@@ -194,14 +196,7 @@ impl InputIndex {
                 no_id.by_reason.insert(reason.to_string(), n);
             }
         }
-        no_id.first = report.diagnostics.first().map(|d| {
-            let place = match (&d.path, d.position) {
-                (Some(p), Some(pos)) => format!("{p}:{}", pos.line),
-                (Some(p), None) => p.to_string(),
-                _ => String::new(),
-            };
-            format!("{place}: {}", d.message)
-        });
+        no_id.first = builder.first_no_id.take();
         let mut spools = Vec::with_capacity(builder.spools.len());
         for s in builder.spools {
             spools.push(match s {
@@ -243,6 +238,8 @@ struct Builder<'a> {
     map: IdMap,
     repeated: Unjoinable,
     spools: Vec<Option<BufWriter<File>>>,
+    /// `path:line: why` of the first record without a usable id.
+    first_no_id: Option<String>,
 }
 
 impl Builder<'_> {
@@ -256,6 +253,9 @@ impl Builder<'_> {
             spool
                 .write_all(chunk)
                 .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+        }
+        if self.first_no_id.is_none() {
+            self.find_first_without_id(file, chunk, result);
         }
         self.map.reserve(result.ids.len());
         for id in &result.ids {
@@ -309,6 +309,32 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Notes the first record line of the chunk that has no id entry. Statuses are one per
+    /// line (blank ones included), ids one per line that has a usable one, both in line order.
+    fn find_first_without_id(&mut self, file: u32, chunk: &[u8], result: &ChunkResult) {
+        let mut ids = result.ids.iter().map(|id| id.rel_line).peekable();
+        let mut start = if self.base == 0 && chunk.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        for (rel, status) in (0u64..).zip(&result.line_status) {
+            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
+            if ids.peek() == Some(&rel) {
+                ids.next();
+            } else if *status != LineStatus::Blank {
+                self.first_no_id = Some(format!(
+                    "{}:{}: {}",
+                    self.files[file as usize].display,
+                    self.lines + rel + 1,
+                    why_no_id(&chunk[start..end])
+                ));
+                return;
+            }
+            start = (end + 1).min(chunk.len());
+        }
+    }
+
     /// Past what the index can hold (the engine passes the error on as it is).
     fn too_big(&self, file: u32, rel_line: u64, what: &str) -> Error {
         Error::Config(format!(
@@ -316,6 +342,21 @@ impl Builder<'_> {
             self.files[file as usize].display,
             self.lines + rel_line + 1
         ))
+    }
+}
+
+/// Why a record line has no usable `recordId`, in the words of the summary's reasons.
+fn why_no_id(line: &[u8]) -> &'static str {
+    if simdutf8::basic::from_utf8(line).is_err() {
+        return "not UTF-8";
+    }
+    match Scanner::new().scan(line) {
+        Scanned::Invalid(_) => "not valid JSON",
+        Scanned::NotObject(_) => "not a JSON object",
+        Scanned::Object(env) => match env.record_id {
+            None => "no recordId",
+            Some(_) => "recordId not a non-empty string",
+        },
     }
 }
 
