@@ -560,6 +560,26 @@ fn tool_errors_are_one_line_and_exit_2() {
         "{}",
         r.stderr
     );
+    // Files are written locally; a URI is refused before anything is read.
+    let r = run(
+        &[
+            "results",
+            "--input",
+            CLAUDE_IN,
+            "--output",
+            CLAUDE_OUT,
+            "--retry",
+            "s3://bucket/retry.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("--retry s3://bucket/retry.jsonl: writing to s3:// is not supported"),
+        "{}",
+        r.stderr
+    );
     // --input is required.
     let r = run(&["results", "--output", CLAUDE_OUT], None);
     assert_eq!(r.code, 2);

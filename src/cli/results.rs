@@ -114,6 +114,13 @@ impl ResultsArgs {
 
 /// Runs `results`.
 pub fn run(args: ResultsArgs) -> ExitCode {
+    for (flag, path) in [("--retry", &args.retry), ("--joined", &args.joined)] {
+        if let Some(path) = path {
+            if let Err(e) = super::output::local_output(flag, path) {
+                return tool_error(e);
+            }
+        }
+    }
     let opts = args.options();
     let bar = Bar::with_verb(
         !args.quiet && !args.no_progress && args.format == ResultsFormat::Text,
