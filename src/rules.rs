@@ -197,7 +197,7 @@ rules! {
         "Batch inference does not support tool calling for Converse-type jobs; records with `toolConfig` fail with a 400 error. Use the InvokeModel type for tools."),
     M009 => ("M009", "unknown-model-id", Warning, Hygiene,
         "`--model-id` matches no catalog entry: bodies not checked",
-        "Without a known model family the bodies cannot be checked; pass `--schema FILE` or add the model to the catalog."),
+        "Only ids the catalog lists are known: a mistyped or future id (`anthropic.claude-3.5-sonnet`, `us.anthropic.claude-sonnet-5`) may be refused by the service, so the message names the nearest real ids. Provider catch-alls never make an id batch-capable; bodies are still checked where the provider's body family is certain (Claude, Llama, gpt-oss), otherwise pass `--schema FILE` or add the model to the catalog (docs/models.md)."),
     M010 => ("M010", "model-not-batch-capable", Error, Validating,
         "`--model-id` names a model that cannot run batch inference jobs",
         "CreateModelInvocationJob refuses a model that has no batch support (\"Batch inference is not supported for the requested model\"); AWS's feature matrix lists, e.g., Claude Opus 4 / 4.1, DeepSeek-R1 and Cohere Embed v4 as batch No. `bedrock-batch models ID` shows the source and date."),

@@ -495,3 +495,36 @@ mod job_create {
         );
     }
 }
+
+/// `shard` writes jobs that will carry the model id, so findings about it are always shown.
+#[test]
+fn shard_shows_findings_about_the_model_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "calls.jsonl", &claude_uuid_records(400));
+    let out = dir.path().join("shards");
+    let r = run(
+        &[
+            "shard",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--model-id",
+            "anthropic.claude-opus-4-5-20251101-v1:0",
+            "--no-progress",
+        ],
+        None,
+    );
+    assert!(
+        r.stdout.contains("M011")
+            && r.stdout
+                .contains("use `us.anthropic.claude-opus-4-5-20251101-v1:0`"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        !r.stdout.contains("more (bedrock-batch validate"),
+        "{}",
+        r.stdout
+    );
+}

@@ -8,14 +8,17 @@ What it checks:
   schemas   every schemas/<family>.json is a valid draft 2020-12 schema with $schema, $id, title and
             description; its regexes avoid lookaround (Rust `regex` has none); no allOf lists
             discriminator if/then pairs that an if/then/else chain would test one at a time.
-  catalog   schemas/catalog.json has the documented shape; every family it names has a schema; no
-            entry is shadowed by an earlier one; known real model ids resolve as expected.
+  catalog   schemas/catalog.json (version 2) has the documented shape (docs/models.md): every
+            entry lists real ids or is a catch-all, cites known sources and a check date, marks
+            its decisions; every family it names has a schema; no id is listed twice; known
+            real model ids, unlisted ids, id forms and quotas resolve as expected.
   families  fixtures/families/<family>/: every valid.jsonl body has no error; every invalid.jsonl
             line has at least one, and the FIRST finding, in the tool's order (by the position in
             the line the finding points at, then pointer, then code), is the one expect.json
             names; model.txt resolves to the family.
   rules     fixtures/M001..M009: the failing file has the expected finding on the expected line
-            and nothing else; the passing file has no finding.
+            and nothing else; the passing file has no finding. fixtures/M010..M013 (the model
+            id, the input folder) run through the binary only (with --rust).
 With --rust BIN, the family fixtures are also run through the real binary (`validate --schema`),
 so the Python and Rust validators are compared on every line.
 

@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 
 use bedrock_batch::quota::{human_bytes, parse_size};
 use bedrock_batch::report::{self, text::TextStyle};
-use bedrock_batch::rules::{RuleSelection, Severity};
+use bedrock_batch::rules::{RuleCode, RuleSelection, Severity};
 use bedrock_batch::shard::{
     shard, OnInvalid, RequestSettings, ShardError, ShardOptions, ShardOutcome, ShardProgress,
     ShardSummary,
@@ -327,6 +327,27 @@ fn write_text_summary(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let plural = counted;
+    // Findings about the model id (unknown, no batch support, wrong id form, bodies not
+    // checked) concern every job written, so they are always shown.
+    let about_model: Vec<_> = s
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.path.is_none()
+                && matches!(
+                    d.code,
+                    RuleCode::M009 | RuleCode::M010 | RuleCode::M011 | RuleCode::M012
+                )
+        })
+        .collect();
+    for d in &about_model {
+        writeln!(out, "{}", report::text::format_diagnostic(d, color))?;
+    }
+    let model_errors = about_model
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .count();
     let left_out: Vec<_> = s
         .report
         .diagnostics
@@ -336,16 +357,13 @@ fn write_text_summary(
     for d in left_out.iter().take(LISTED_FINDINGS) {
         writeln!(out, "{}", report::text::format_diagnostic(d, color))?;
     }
+    let shown = (LISTED_FINDINGS.min(left_out.len()) + model_errors) as u64;
     let errors = s.report.summary.errors;
-    if errors > LISTED_FINDINGS.min(left_out.len()) as u64 {
+    if errors > shown {
         writeln!(
             out,
             "… {} more (bedrock-batch validate lists them all)",
-            plural(
-                errors - LISTED_FINDINGS.min(left_out.len()) as u64,
-                "finding",
-                "findings"
-            )
+            plural(errors - shown, "finding", "findings")
         )?;
     }
     let o = &s.output;
