@@ -13,10 +13,12 @@ process does the fork), and the number of records the tool reported, so a reader
 every row did the same work.
 
 Rows are data (`COMMANDS` below): add a dict to add a row. Results go to
-`benches/results/latest.json` and `latest.md` (or the `--out` path and its `.md` twin).
+`benches/results/latest.json` and `latest.md` (or the `--out` path and its `.md` twin); a full
+default run also puts the table into `docs/performance.md` (`benches/publish.py`).
 
-Only the standard library is needed; the `python jsonschema` row needs the `jsonschema` package
-and installs it with pip (saying so) when that row is selected and it is missing.
+The script itself needs only the standard library. The peers it compares with are installed by
+`benches/peers.py` into `target/bench/` (a Python venv and a local npm prefix), never
+system-wide; `jq`, `node` and `npm` come from the system.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ ROOT = os.path.dirname(BENCHES)
 sys.path.insert(0, BENCHES)
 
 import gen_claude  # noqa: E402  (lives next to this script)
+import peers  # noqa: E402
+import publish  # noqa: E402
 
 BIN = os.path.join(ROOT, "target", "release", "bedrock-batch")
 CACHE = os.path.join(ROOT, "target", "bench")
@@ -59,72 +63,37 @@ QUOTA_OVERRIDES = [
     "--max-file-bytes", "100GB", "--max-job-bytes", "100GB",
 ]
 VALIDATE = ["{bin}", "validate", "--format", "json", "--no-progress", *QUOTA_OVERRIDES]
+SHARD = ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
+         "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
+         "--max-records-per-job", "100000000", "--max-job-bytes", "100GB"]
+FIX = ["{bin}", "fix", "--out", "{tmpdir}/fixed.jsonl", "--format", "json", "--no-progress"]
 
-# What a careful Python user would write: parse each line, check the envelope, count.
-PY_JSON_LOOP = r"""
-import json, sys
-n = 0
-with open(sys.argv[1], "rb") as f:
-    for lineno, line in enumerate(f, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError as e:
-            sys.exit(f"line {lineno}: {e}")
-        if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
-            sys.exit(f"line {lineno}: not an object with a modelInput object")
-        rid = rec.get("recordId")
-        if rid is not None and not isinstance(rid, str):
-            sys.exit(f"line {lineno}: recordId is not a string")
-        n += 1
-print(n)
-"""
+# The slow peers that validate bodies run on the first PEER_MB MB of the input (cut at a line
+# end), and so does a `validate --model-id` row, so the two compare on the same bytes.
+PEER_MB = 200
 
-# The same loop plus the body checked against the project's JSON Schema with `jsonschema`.
-PY_JSONSCHEMA = r"""
-import json, sys
-from jsonschema.validators import validator_for
-with open(sys.argv[1], "rb") as f:
-    schema = json.load(f)
-cls = validator_for(schema)
-cls.check_schema(schema)
-validator = cls(schema)
-n = bad = 0
-with open(sys.argv[2], "rb") as f:
-    for lineno, line in enumerate(f, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError as e:
-            sys.exit(f"line {lineno}: {e}")
-        if not isinstance(rec, dict) or not isinstance(rec.get("modelInput"), dict):
-            sys.exit(f"line {lineno}: not an object with a modelInput object")
-        n += 1
-        if not validator.is_valid(rec["modelInput"]):
-            bad += 1
-            if bad == 1:
-                err = min(validator.iter_errors(rec["modelInput"]), key=lambda e: len(e.path))
-                print(f"line {lineno}: {err.message}", file=sys.stderr)
-print(n, "invalid", bad)
-"""
+# What the peers do not check, said once: they parse JSON and look at the body's schema, but
+# none of them refuses what the JSON RFC and the service refuse beyond that.
+PEER_GAPS = ("no duplicate keys (last wins), no duplicate recordIds, no line rules (UTF-8, BOM, "
+             "CRLF, blank lines), no quotas")
 
 # One dict per row. Keys:
 #   name      unique row name (what --only matches)
-#   group     rows are compared within a group: "validate" (read and check) or "shard" (write)
-#   checks    what the row verifies, for the table
+#   group     "validate" (read and check), "shard" (write pieces), "fix" (write a corrected copy)
+#   checks    what the row verifies, for the table; rows that check less say what they skip
 #   argv      argument list, or shell: a /bin/sh command line; placeholders {input} {bin}
-#             {python} {tmpdir} {schema} are filled in (shell-quoted in `shell`)
+#             {python} {venv} {node_modules} {sourcemeta} {peers} {tmpdir} {schema} are
+#             filled in (shell-quoted in `shell`)
 #   count     how to get the record count the tool saw: "first_int" (first integer on stdout),
 #             "json:a.b" (a field of the JSON on stdout), "outdir_lines" (lines written under
 #             {tmpdir}, counted after the timed run; for rows with {tmpdir} the lines written
 #             are also kept as `outputs`, and must equal the count)
 #   out_suffix  with {tmpdir}: only files ending so count as output (e.g. not a manifest)
-#   baseline  the row whose MB/s the ratio is computed against
+#   baseline  the row the ratio column compares with (every row is also compared with `wc -l`)
 #   ok_exit   exit codes that count as success (default [0])
 #   needs     preconditions: "bin" (the release binary), "schema" (the Claude JSON Schema),
-#             "jsonschema" (the Python package), or a program name that must be on PATH
+#             "python-peers" / "node-peers" (benches/peers.py installed them), or a program
+#             name that must be on PATH
 #   prefix_mb run on the first N MB of the input only (cut at a line end), for slow tools
 #   reads_output  the row also reads the job output generated for the input
 #             (`benches/gen_output.py`, placeholders {output} = the job's output folder and
@@ -144,7 +113,8 @@ COMMANDS: list[dict] = [
     {
         "name": "jq",
         "group": "validate",
-        "checks": "each line is JSON (parsed and re-serialised by `jq -c .`; a pipe to `wc -l` counts them)",
+        "checks": "each line is JSON (parsed and re-serialised by `jq -c .`; a pipe to `wc -l` counts them); "
+                  "no envelope, no schema, " + PEER_GAPS,
         "shell": "jq -c . {input} | wc -l",
         "count": "first_int",
         "baseline": "wc -l",
@@ -161,18 +131,19 @@ COMMANDS: list[dict] = [
         "default": False,
     },
     {
-        "name": "python json.loads loop",
+        "name": "python json loop",
         "group": "validate",
-        "checks": "each line is a JSON object with a `modelInput` object and a string `recordId` if present",
-        "argv": ["{python}", "-c", PY_JSON_LOOP, "{input}"],
-        "display": "python3 -c <json.loads loop> FILE",
+        "checks": "`json.loads` per line: a JSON object with a `modelInput` object and a string `recordId` "
+                  "if present; no schema, " + PEER_GAPS,
+        "argv": ["{python}", "{peers}/json_loop.py", "{input}"],
+        "display": "python3 benches/peers/json_loop.py FILE",
         "count": "first_int",
         "baseline": "wc -l",
     },
     {
         "name": "bedrock-batch validate",
         "group": "validate",
-        "checks": "JSON (RFC 8259, UTF-8, duplicate keys), envelope rules, duplicate recordIds, quotas",
+        "checks": "JSON (RFC 8259, UTF-8, duplicate keys), line and envelope rules, duplicate recordIds, quotas",
         "argv": [*VALIDATE, "{input}"],
         "count": "json:summary.records",
         "baseline": "wc -l",
@@ -200,14 +171,75 @@ COMMANDS: list[dict] = [
         "needs": ["bin"],
     },
     {
+        "name": f"bedrock-batch validate --model-id ({PEER_MB} MB)",
+        "group": "validate",
+        "checks": f"`validate --model-id` on the first {PEER_MB} MB: the bytes the schema peers below read",
+        "argv": [*VALIDATE, "--model-id", MODEL_ID, "{input}"],
+        "count": "json:summary.records",
+        "baseline": "wc -l",
+        "ok_exit": [0, 1],
+        "needs": ["bin"],
+        "prefix_mb": PEER_MB,
+    },
+    {
+        "name": "orjson + jsonschema-rs",
+        "group": "validate",
+        "checks": "Python: orjson per line, the envelope, every body against the Claude schema with "
+                  "jsonschema-rs (Rust); " + PEER_GAPS,
+        "argv": ["{venv}", "{peers}/orjson_jsonschema_rs.py", "{schema}", "{input}"],
+        "display": "venv/bin/python benches/peers/orjson_jsonschema_rs.py SCHEMA FILE",
+        "count": "first_int",
+        "baseline": f"bedrock-batch validate --model-id ({PEER_MB} MB)",
+        "needs": ["schema", "python-peers"],
+        "prefix_mb": PEER_MB,
+    },
+    {
+        "name": "orjson + fastjsonschema",
+        "group": "validate",
+        "checks": "Python: the same loop, bodies checked by fastjsonschema (schema compiled to Python); "
+                  + PEER_GAPS,
+        "argv": ["{venv}", "{peers}/orjson_fastjsonschema.py", "{schema}", "{input}"],
+        "display": "venv/bin/python benches/peers/orjson_fastjsonschema.py SCHEMA FILE",
+        "count": "first_int",
+        "baseline": f"bedrock-batch validate --model-id ({PEER_MB} MB)",
+        "needs": ["schema", "python-peers"],
+        "prefix_mb": PEER_MB,
+    },
+    {
+        "name": "Ajv (Node)",
+        "group": "validate",
+        "checks": "Node: `JSON.parse` per line (invalid UTF-8 is replaced, not refused), the envelope, "
+                  "every body against the Claude schema with a compiled Ajv 2020 validator; " + PEER_GAPS,
+        "argv": ["node", "{peers}/ajv_validate.js", "{node_modules}", "{schema}", "{input}"],
+        "display": "node benches/peers/ajv_validate.js node_modules SCHEMA FILE",
+        "count": "first_int",
+        "baseline": f"bedrock-batch validate --model-id ({PEER_MB} MB)",
+        "needs": ["schema", "node-peers"],
+        "prefix_mb": PEER_MB,
+    },
+    {
+        "name": "@sourcemeta/jsonschema validate --fast",
+        "group": "validate",
+        "checks": "the JSON Schema CLI (C++) on the JSONL file: each line against "
+                  "`benches/peers/record.schema.json` (envelope + Claude schema); " + PEER_GAPS,
+        "argv": ["{sourcemeta}", "validate", "--fast", "--continue", "--resolve", "{schema}",
+                 "{peers}/record.schema.json", "{input}"],
+        "display": "jsonschema validate --fast --continue --resolve SCHEMA benches/peers/record.schema.json FILE",
+        "count": "first_int",
+        "baseline": f"bedrock-batch validate --model-id ({PEER_MB} MB)",
+        "needs": ["schema", "node-peers"],
+        "prefix_mb": PEER_MB,
+    },
+    {
         "name": "python jsonschema",
         "group": "validate",
-        "checks": "the json.loads loop plus every body against the Claude schema with the `jsonschema` package",
-        "argv": ["{python}", "-c", PY_JSONSCHEMA, "{schema}", "{input}"],
-        "display": "python3 -c <jsonschema loop> SCHEMA FILE",
+        "checks": "the `json` loop plus every body against the Claude schema with the `jsonschema` package "
+                  "(pure Python; so slow it reads 20 MB); " + PEER_GAPS,
+        "argv": ["{venv}", "{peers}/json_jsonschema.py", "{schema}", "{input}"],
+        "display": "venv/bin/python benches/peers/json_jsonschema.py SCHEMA FILE",
         "count": "first_int",
         "baseline": "wc -l",
-        "needs": ["schema", "jsonschema"],
+        "needs": ["schema", "python-peers"],
         "prefix_mb": 20,
     },
     {
@@ -238,7 +270,7 @@ COMMANDS: list[dict] = [
         "name": "split -C 100MB",
         "group": "shard",
         # GNU split reads "100M" as MiB; "100MB" is 10^8 bytes, the same size the shard row asks for.
-        "checks": "cuts the file into pieces of at most 10^8 bytes at line ends (checks nothing)",
+        "checks": "cuts the file into pieces of at most 10^8 bytes at line ends (checks nothing): the floor for shard",
         "argv": ["split", "-C", "100MB", "{input}", "{tmpdir}/part-"],
         "count": "outdir_lines",
         "baseline": "split -C 100MB",
@@ -247,10 +279,19 @@ COMMANDS: list[dict] = [
     {
         "name": "bedrock-batch shard",
         "group": "shard",
-        "checks": "validates, then writes one job folder of .jsonl files of at most 10^8 bytes, balanced",
-        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
-                 "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
-                 "--max-records-per-job", "100000000", "--max-job-bytes", "100GB", "{input}"],
+        "checks": "validates as `validate` does, then writes one job folder of balanced .jsonl files of "
+                  "at most 10^8 bytes, each checksummed, plus `manifest.json`",
+        "argv": [*SHARD, "{input}"],
+        "count": "json:output.records",
+        "out_suffix": ".jsonl",
+        "baseline": "split -C 100MB",
+        "needs": ["bin"],
+    },
+    {
+        "name": "bedrock-batch shard --no-mmap",
+        "group": "shard",
+        "checks": "the same, reading the input in blocks instead of memory-mapping it",
+        "argv": [*SHARD, "--no-mmap", "{input}"],
         "count": "json:output.records",
         "out_suffix": ".jsonl",
         "baseline": "split -C 100MB",
@@ -259,14 +300,32 @@ COMMANDS: list[dict] = [
     {
         "name": "bedrock-batch shard --model-id",
         "group": "shard",
-        "checks": f"the same, also checking every body against the Claude Messages schema (`--model-id {MODEL_ID}`)",
-        "argv": ["{bin}", "shard", "--out", "{tmpdir}", "--format", "json", "--no-progress",
-                 "--max-file-bytes", "100MB", "--max-records-per-file", "100000000",
-                 "--max-records-per-job", "100000000", "--max-job-bytes", "100GB",
-                 "--model-id", MODEL_ID, "{input}"],
+        "checks": "the same, also checking every body against the Claude Messages schema",
+        "argv": [*SHARD, "--model-id", MODEL_ID, "{input}"],
         "count": "json:output.records",
         "out_suffix": ".jsonl",
         "baseline": "split -C 100MB",
+        "needs": ["bin"],
+    },
+    {
+        "name": "bedrock-batch fix",
+        "group": "fix",
+        "checks": "reads every record, rewrites what it can mend into one output file, re-checks the output "
+                  "(nothing to mend here: every record is kept)",
+        "argv": [*FIX, "{input}"],
+        "count": "json:summary.written",
+        "out_suffix": ".jsonl",
+        "baseline": "bedrock-batch validate",
+        "needs": ["bin"],
+    },
+    {
+        "name": "bedrock-batch fix --no-mmap",
+        "group": "fix",
+        "checks": "the same, reading the input and re-checking the output in blocks",
+        "argv": [*FIX, "--no-mmap", "{input}"],
+        "count": "json:summary.written",
+        "out_suffix": ".jsonl",
+        "baseline": "bedrock-batch validate --no-mmap",
         "needs": ["bin"],
     },
 ]
@@ -373,7 +432,7 @@ def count_lines(path: str) -> tuple[int, int]:
 # Running one command
 
 
-PLACEHOLDER = re.compile(r"\{(input|bin|python|tmpdir|schema|output|output_file)\}")
+PLACEHOLDER = re.compile(r"\{(input|bin|python|venv|node_modules|sourcemeta|peers|tmpdir|schema|output|output_file)\}")
 
 
 def fill(text: str, ctx: dict, quote: bool = False) -> str:
@@ -392,7 +451,8 @@ def display(cmd: dict, ctx: dict) -> str:
     if "display" in cmd:
         return cmd["display"]
     short = dict(ctx, input="FILE", bin="target/release/bedrock-batch", tmpdir="OUTDIR",
-                 schema="SCHEMA", python="python3", output="JOBOUT/", output_file="JOBOUT/FILE.out")
+                 schema="SCHEMA", python="python3", output="JOBOUT/", output_file="JOBOUT/FILE.out",
+                 venv="venv/bin/python", peers="benches/peers", node_modules="node_modules", sourcemeta="jsonschema")
     if "shell" in cmd:
         return fill(cmd["shell"], short)
     return shlex.join(fill(a, short) for a in cmd["argv"])
@@ -439,6 +499,12 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
         tmpdir = tempfile.mkdtemp(prefix="run-", dir=CACHE)
     ctx = dict(ctx, tmpdir=tmpdir or "")
     argv = render(cmd, ctx)
+    # GNU time's report (`Maximum resident set size`) is the peak RSS the table shows; it is the
+    # same wait4 figure the trampoline sees, written by a tool a reader can run by hand.
+    time_v = tempfile.NamedTemporaryFile(prefix="time-v-", dir=CACHE, delete=False) if TIME_V else None
+    if time_v is not None:
+        time_v.close()
+        argv = [TIME_V, "-v", "-o", time_v.name, *argv]
     try:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             rfd, wfd = os.pipe()
@@ -464,6 +530,7 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             if len(report) != 4:  # killed, or the trampoline itself failed
                 report = [str(timeout if killed.is_set() else 0), "0", "0", "0"]
             wall, user, system, maxrss = (float(x) for x in report)
+            time_rss = read_time_v(time_v.name) if time_v is not None else None
             out.seek(0)
             stdout = out.read().decode("utf-8", "replace")
             err.seek(0)
@@ -472,7 +539,8 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             "wall_s": wall,
             "user_s": user,
             "sys_s": system,
-            "maxrss_kib": int(maxrss),  # Linux: KiB
+            "maxrss_kib": time_rss if time_rss is not None else int(maxrss),  # Linux: KiB
+            "wait4_maxrss_kib": int(maxrss),
             "exit": proc.returncode,
             "timed_out": killed.is_set(),
             "stdout": stdout,
@@ -482,10 +550,40 @@ def run_once(cmd: dict, ctx: dict, timeout: float) -> dict:
             result["outputs"] = summarise_outputs(tmpdir, cmd.get("out_suffix", ""))
         return result
     finally:
+        if time_v is not None:
+            os.unlink(time_v.name)
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
             # Written-then-deleted pages should not be flushed during the next row's timing.
             os.sync()
+
+
+TIME_V = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def read_time_v(path: str) -> int | None:
+    """The `Maximum resident set size (kbytes)` line of a `/usr/bin/time -v -o` report."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if "Maximum resident set size" in line:
+                    return int(line.rsplit(":", 1)[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def cpu_busy_s() -> float | None:
+    """CPU-seconds the whole machine has spent busy since boot (all cores, /proc/stat)."""
+    try:
+        with open("/proc/stat", encoding="utf-8") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def summarise_outputs(tmpdir: str, suffix: str) -> dict:
@@ -550,7 +648,7 @@ def failure_reason(cmd: dict, run: dict) -> tuple[str, str]:
 # Preconditions
 
 
-def check_needs(cmd: dict, have_bin: bool, schema: str | None, schema_why: str, jsonschema_ok: str | None) -> None:
+def check_needs(cmd: dict, have_bin: bool, schema: str | None, schema_why: str, peer_why: dict) -> None:
     for need in cmd.get("needs", []):
         if need == "bin":
             if not have_bin:
@@ -558,9 +656,9 @@ def check_needs(cmd: dict, have_bin: bool, schema: str | None, schema_why: str, 
         elif need == "schema":
             if schema is None:
                 raise Skip(schema_why)
-        elif need == "jsonschema":
-            if jsonschema_ok is not None:
-                raise Skip(jsonschema_ok)
+        elif need in ("python-peers", "node-peers"):
+            if peer_why.get(need):
+                raise Skip(peer_why[need])
         elif shutil.which(need) is None:
             raise Skip(f"`{need}` not found on PATH")
 
@@ -584,19 +682,6 @@ def find_schema(have_bin: bool) -> tuple[str | None, str]:
         first = (p.stderr.strip().splitlines() or [""])[0]
         why += f" and `bedrock-batch schema {CLAUDE_FAMILY}` failed: {first}"
     return None, why
-
-
-def ensure_jsonschema() -> str | None:
-    """None when `jsonschema` imports (installing it with pip if needed), else the reason."""
-    probe = [sys.executable, "-c", "import jsonschema"]
-    if subprocess.run(probe, check=False, capture_output=True).returncode == 0:
-        return None
-    log("the `python jsonschema` row needs the jsonschema package; installing it: "
-        f"{sys.executable} -m pip install jsonschema")
-    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "jsonschema"], check=False)
-    if p.returncode == 0 and subprocess.run(probe, check=False, capture_output=True).returncode == 0:
-        return None
-    return "the jsonschema package is missing and `pip install jsonschema` failed"
 
 
 def build(no_build: bool) -> dict:
@@ -655,11 +740,6 @@ def machine() -> dict:
 
 
 def tool_versions(have_bin: bool) -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        js = version("jsonschema")
-    except PackageNotFoundError:
-        js = None
     git = first_line(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
     # Results files are rewritten by every run; they do not make the measured code dirty.
     dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--",
@@ -672,7 +752,6 @@ def tool_versions(have_bin: bool) -> dict:
         "git_dirty": dirty,
         "jq": first_line(["jq", "--version"]),
         "python": platform.python_version(),
-        "jsonschema": js,
         "wc": first_line(["wc", "--version"]),
         "split": first_line(["split", "--version"]),
         "rustc": first_line(["rustc", "--version"]),
@@ -709,65 +788,6 @@ def summarise(row: dict, runs: list[dict], input_bytes: int) -> None:
         "peak_rss_mib": round(max(r["maxrss_kib"] for r in runs) / 1024, 1),
         "exit_codes": sorted({r["exit"] for r in runs}),
     })
-
-
-def write_markdown(doc: dict, path: str) -> None:
-    inp = doc["input"]
-    m = doc["machine"]
-    v = doc["tools"]
-    mem = f"{m['memory_bytes'] / 2**30:.1f} GiB" if m.get("memory_bytes") else "? GiB"
-    source = (f"Claude Messages records (`benches/gen_claude.py --seed {inp['seed']}`)" if inp.get("generator")
-              else f"lines (`{inp['path']}`)")
-    lines = [
-        (f"Input: {inp['bytes']:,} bytes, {inp['records']:,} {source}. "
-        f"{doc['rounds']} interleaved round{'s' if doc['rounds'] != 1 else ''} after {doc['warmup_rounds']} warm-up, page cache warm; "
-        f"median wall time. Machine: {m.get('cpu_model') or 'unknown CPU'}, {m.get('cores')} cores, {mem}, "
-        f"shared and noisy, so read the ratios rather than the absolute figures. "
-        f"{v.get('bedrock-batch') or 'bedrock-batch (not built)'} at {v.get('git_commit') or '?'}"
-        f"{' (uncommitted changes)' if v.get('git_dirty') else ''}, {doc['date'][:10]}."),
-        "",
-        "| tool | what it checks | records seen | median s | MB/s | ratio vs baseline | peak RSS MiB |",
-        "|---|---|--:|--:|--:|--:|--:|",
-    ]
-    notes: list[str] = []
-    for row in doc["results"]:
-        name = f"`{row['name']}`"
-        if row["status"] != "ok":
-            lines.append(f"| {name} | {row['checks']} | {row['status']}: {row['reason']} | – | – | – | – |")
-            continue
-        seen = fmt_int(row["records"])
-        if row.get("measured_on"):
-            seen += f" (measured on first {row['measured_on']['mb']} MB)"
-        if row["records"] != row["records_expected"]:
-            seen += f" ⚠ expected {fmt_int(row['records_expected'])}"
-        ratio = f"{row['ratio']:.2f}× `{row['baseline']}`" if row.get("ratio") is not None else "–"
-        floor = doc.get("rss_floor_mib") or 0
-        rss = f"≤ {floor:,.0f}" if row["peak_rss_mib"] <= floor + 1 else f"{row['peak_rss_mib']:,.0f}"
-        lines.append(
-            f"| {name} | {row['checks']} | {seen} | {row['median_s']:.3f} | {row['mb_per_s']:,.0f} | "
-            f"{ratio} | {rss} |")
-        if row.get("findings"):
-            notes.append(f"`{row['name']}` reported findings on the generated input: "
-                         + ", ".join(f"{k}×{n}" for k, n in sorted(row["findings"].items())))
-        out = row.get("outputs")
-        if out and out.get("lines") != row["records"]:
-            notes.append(f"`{row['name']}` reported {fmt_int(row['records'])} records but its output files "
-                         f"hold {fmt_int(out.get('lines'))} lines")
-        if row.get("invalid"):
-            notes.append(f"`{row['name']}`: {row['invalid']:,} bodies did not match the schema")
-    lines.append("")
-    lines.append("Ratio = baseline MB/s ÷ row MB/s (how many times longer per byte than the "
-                 "baseline; 1.00× is as fast). Validate rows compare with `wc -l`, shard rows with "
-                 "`split -C 100MB`. Peak RSS is the child's own `ru_maxrss` (for a pipeline, its "
-                 f"largest process; `≤ {doc.get('rss_floor_mib') or 0:,.0f}` means at or below what "
-                 "`true` reports when spawned the same way; memory-mapped input counts as "
-                 "resident once read). Commands and per-round times: `benches/results/"
-                 f"{os.path.splitext(os.path.basename(path))[0]}.json`; how to rerun: `benches/README.md`.")
-    for n in notes:
-        lines.append("")
-        lines.append(f"Note: {n}.")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
 
 
 def write_atomic_json(doc: dict, path: str) -> None:
@@ -839,11 +859,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bin", metavar="PATH",
                     help="benchmark this bedrock-batch binary (implies --no-build; default target/release/bedrock-batch)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before one run is killed (default 1800)")
-    ap.add_argument("--update-readme", action="store_true",
-                    help="then put the table into README.md between the bench markers (benches/update_readme.py)")
+    ap.add_argument("--no-publish", action="store_true",
+                    help="do not put the table into docs/performance.md (only a full default run does: "
+                         "all rows, the generated 1 GB input, the built binary, 5 or more rounds)")
     args = ap.parse_args(argv)
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    # Only a run of the whole comparison replaces the published table.
+    full = not (args.only or args.input or args.bin or args.size != 10**9 or args.seed != 42 or args.rounds < 5)
+    publish_table = full and not args.no_publish and os.path.abspath(args.out) == os.path.join(RESULTS, "latest.json")
 
     rows = select(args.only)
     _lock = exclusive_run()  # held (open) until exit
@@ -865,11 +889,14 @@ def main(argv: list[str] | None = None) -> int:
     log(f"input {rel(input_path)}: {input_bytes:,} bytes, {records:,} lines")
 
     schema, schema_why = (None, "")
-    jsonschema_ok = None
     if any("schema" in c.get("needs", []) for c in rows):
         schema, schema_why = find_schema(have_bin)
-        if schema is not None:
-            jsonschema_ok = ensure_jsonschema()
+    peer_why: dict = {}
+    if any("python-peers" in c.get("needs", []) for c in rows):
+        peer_why["python-peers"] = peers.ensure_python()
+    if any("node-peers" in c.get("needs", []) for c in rows):
+        peer_why["node-peers"] = peers.ensure_node()
+    tools["peers"] = peers.versions(peer_why.get("python-peers", "") is None, peer_why.get("node-peers", "") is None)
 
     output_info = None
     if any(c.get("reads_output") for c in rows):
@@ -883,7 +910,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         folder = out_file = ""
     ctx_base = {"bin": BIN, "python": sys.executable, "schema": schema or "", "input": input_path,
-                "output": folder, "output_file": out_file}
+                "output": folder, "output_file": out_file,
+                "venv": peers.venv_python(), "node_modules": peers.node_modules(),
+                "sourcemeta": peers.sourcemeta_cli(), "peers": peers.PEERS}
     state: list[dict] = []
     for cmd in rows:
         row = {"name": cmd["name"], "group": cmd["group"], "checks": cmd["checks"],
@@ -896,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
             if cmd.get("expect") == "input+output":
                 row["records_expected"] = records + output_info["lines"]
         try:
-            check_needs(cmd, have_bin, schema, schema_why, jsonschema_ok)
+            check_needs(cmd, have_bin, schema, schema_why, peer_why)
             if cmd.get("prefix_mb"):
                 prefix = ensure_prefix(input_path, cmd["prefix_mb"])
                 n, size = count_lines(prefix)
@@ -911,16 +940,20 @@ def main(argv: list[str] | None = None) -> int:
         state.append({"cmd": cmd, "ctx": ctx, "row": row})
 
     started = _dt.datetime.now(_dt.timezone.utc)
+    busy_start, ours_s = cpu_busy_s(), 0.0
     floor_kib: list[int] = []
     for rnd in range(args.rounds + 1):
         label = "warm-up" if rnd == 0 else f"round {rnd}/{args.rounds}"
         # The lowest peak RSS this method can report: a child that does nothing.
-        floor_kib.append(run_once(FLOOR, ctx_base, 60)["maxrss_kib"])
+        floor = run_once(FLOOR, ctx_base, 60)
+        floor_kib.append(floor["maxrss_kib"])
+        ours_s += floor["user_s"] + floor["sys_s"]
         for s in state:
             row, cmd = s["row"], s["cmd"]
             if row["status"] != "ok":
                 continue
             run = run_once(cmd, s["ctx"], args.timeout)
+            ours_s += run["user_s"] + run["sys_s"]
             if run["exit"] not in cmd.get("ok_exit", [0]):
                 row["status"], row["reason"] = failure_reason(cmd, run)
                 log(f"  {label}: {cmd['name']}: {row['status']}: {row['reason']}")
@@ -959,6 +992,15 @@ def main(argv: list[str] | None = None) -> int:
             r["ratio"] = None
 
     m["loadavg_end"] = os.getloadavg()
+    busy_end = cpu_busy_s()
+    other = None
+    if busy_start is not None and busy_end is not None:
+        # Busy CPU time of the whole machine minus what the rows (and this script) used.
+        own = os.times()
+        wall = (_dt.datetime.now(_dt.timezone.utc) - started).total_seconds()
+        other_s = max(0.0, busy_end - busy_start - ours_s - own.user - own.system)
+        other = {"cpu_s": round(other_s, 1), "wall_s": round(wall, 1),
+                 "cores_busy": round(other_s / wall, 2) if wall > 0 else None}
     doc = {
         "version": 1,
         "generated_by": "benches/compare.py",
@@ -966,6 +1008,9 @@ def main(argv: list[str] | None = None) -> int:
         "date": started.isoformat(timespec="seconds"),
         "duration_s": round((_dt.datetime.now(_dt.timezone.utc) - started).total_seconds(), 1),
         "machine": m,
+        "other_cpu": other,
+        "other_cpu_definition": "CPU-seconds the machine spent busy (/proc/stat) during the rounds, minus "
+                                "the rows' own user+system time: the load other work put on the machine",
         "tools": tools,
         "build": build_info,
         "input": {
@@ -990,16 +1035,18 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(os.path.dirname(out_json), exist_ok=True)
     out_md = os.path.splitext(out_json)[0] + ".md"
     write_atomic_json(doc, out_json)
-    write_markdown(doc, out_md)
+    with open(out_md, "w", encoding="utf-8") as f:
+        f.write(publish.table(doc, os.path.basename(out_json)))
     log(f"wrote {rel(out_json)} and {rel(out_md)}")
     with open(out_md, encoding="utf-8") as f:
         print(f.read())
 
-    if args.update_readme:
-        import update_readme
-        rc = update_readme.main(["--table", out_md])
+    if publish_table:
+        rc = publish.publish(out_md)
         if rc != 0:
             return rc
+    else:
+        log("not published to docs/performance.md (only a full default run is; see --help)")
     return 0
 
 
