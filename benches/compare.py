@@ -84,7 +84,8 @@ PEER_GAPS = ("no duplicate keys (last wins), no duplicate recordIds, no line rul
 #   argv      argument list, or shell: a /bin/sh command line; placeholders {input} {bin}
 #             {python} {venv} {node_modules} {sourcemeta} {peers} {tmpdir} {schema} are
 #             filled in (shell-quoted in `shell`)
-#   count     how to get the record count the tool saw: "first_int" (first integer on stdout),
+#   count     how to get the record count the tool saw: "first_int" (first integer on stdout;
+#             "stderr_first_int": on stderr),
 #             "json:a.b" (a field of the JSON on stdout), "outdir_lines" (lines written under
 #             {tmpdir}, counted after the timed run; for rows with {tmpdir} the lines written
 #             are also kept as `outputs`, and must equal the count)
@@ -225,7 +226,8 @@ COMMANDS: list[dict] = [
         "argv": ["{sourcemeta}", "validate", "--fast", "--continue", "--resolve", "{schema}",
                  "{peers}/record.schema.json", "{input}"],
         "display": "jsonschema validate --fast --continue --resolve SCHEMA benches/peers/record.schema.json FILE",
-        "count": "first_int",
+        # It prints "N validated, N passed, 0 failed" on stderr.
+        "count": "stderr_first_int",
         "baseline": f"bedrock-batch validate --model-id ({PEER_MB} MB)",
         "needs": ["schema", "node-peers"],
         "prefix_mb": PEER_MB,
@@ -605,8 +607,8 @@ def extract_count(cmd: dict, run: dict) -> tuple[int | None, dict]:
     """The record count the tool reported, plus extra facts worth keeping (findings, outputs)."""
     how = cmd["count"]
     extra: dict = {}
-    if how == "first_int":
-        m = re.search(r"\d+", run["stdout"])
+    if how in ("first_int", "stderr_first_int"):
+        m = re.search(r"\d+", run["stdout" if how == "first_int" else "stderr"])
         count = int(m.group()) if m else None
         rest = re.search(r"invalid (\d+)", run["stdout"])
         if rest:
@@ -1036,7 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
     out_md = os.path.splitext(out_json)[0] + ".md"
     write_atomic_json(doc, out_json)
     with open(out_md, "w", encoding="utf-8") as f:
-        f.write(publish.table(doc, os.path.basename(out_json)))
+        f.write(publish.table(doc, rel(out_json)))
     log(f"wrote {rel(out_json)} and {rel(out_md)}")
     with open(out_md, encoding="utf-8") as f:
         print(f.read())

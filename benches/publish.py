@@ -89,7 +89,7 @@ def _targets(doc: dict) -> list[str]:
     return out
 
 
-def table(doc: dict, json_name: str) -> str:
+def table(doc: dict, json_path: str) -> str:
     """The Markdown for one results document."""
     inp = doc["input"]
     m = doc["machine"]
@@ -154,7 +154,7 @@ def table(doc: dict, json_name: str) -> str:
         "checks and what it does not. Peak RSS is the `Maximum resident set size` of `/usr/bin/time -v` "
         f"(for a pipeline, its largest process; `≤ {floor:,.0f}` means at or below what `true` reports the "
         "same way; memory-mapped input counts as resident once read, shared with the page cache). "
-        f"Commands and per-round times: `benches/results/{json_name}`; how to rerun: `benches/README.md`.",
+        f"Commands and per-round times: `{json_path}`; how to rerun: `benches/README.md`.",
         "",
         "Targets, from this run:",
         "",
