@@ -44,6 +44,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// CRC64NVME as S3 prints it: base64 of the big-endian bytes.
+fn crc64nvme(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let crc = crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, bytes);
+    base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes())
+}
+
 /// Runs `shard` with `args` (strings) and optional stdin.
 fn shard_run(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut all = vec!["shard"];
@@ -73,6 +80,7 @@ fn check_out(out: &Path, quotas: &Value) -> (Value, Vec<u8>) {
             assert_eq!(f["records"].as_u64().unwrap(), lines, "{rel}");
             assert!(data.ends_with(b"\n") && !data.windows(2).any(|w| w == b"\r\n"));
             assert_eq!(f["sha256"].as_str().unwrap(), sha256_hex(&data), "{rel}");
+            assert_eq!(f["crc64nvme"].as_str().unwrap(), crc64nvme(&data), "{rel}");
             assert!(lines >= 1 && lines <= q("max_records_per_file"), "{rel}");
             assert!(data.len() as u64 <= q("max_file_bytes"), "{rel}");
             records += lines;
@@ -485,6 +493,7 @@ fn quarantine_writes_invalid_lines_byte_for_byte() {
     assert_eq!(m["rejected"]["records"], 4);
     assert_eq!(m["rejected"]["bytes"], expected.len());
     assert_eq!(m["rejected"]["sha256"], sha256_hex(&rejected));
+    assert_eq!(m["rejected"]["crc64nvme"], crc64nvme(&rejected));
     // The second use of an id is the invalid one.
     assert_eq!(s["left_out"]["by_code"]["R006"], 1);
 }

@@ -2,7 +2,7 @@
 //! from the same scan as `validate`.
 //!
 //! ```text
-//! DIR/manifest.json            jobs → files, with records, bytes and sha256 of every file
+//! DIR/manifest.json            jobs → files, with records, bytes, sha256 and crc64nvme of every file
 //! DIR/job-001/part-0001.jsonl  one folder per job: the S3 prefix of one job
 //! DIR/rejected.jsonl           with --on-invalid quarantine: invalid lines, byte for byte
 //! DIR/requests/job-001.json    with --emit-requests: a --cli-input-json per job
@@ -19,9 +19,10 @@
 //! normalised, into the staging folder during the scan and copied from there.
 //!
 //! Safety of the output ([`output`]): everything is written into a staging folder beside
-//! `DIR`, every file is read back and its records, bytes and checksum compared with what was
-//! meant to be written, and only then is the folder renamed to `DIR`. On any failure, or
-//! when interrupted, the staging folder is removed and `DIR` is untouched.
+//! `DIR`; each file's checksums are computed from the bytes as they are copied (no second
+//! read), its size on disk is compared with what was meant to be written, and only then is
+//! the folder renamed to `DIR`. On any failure, or when interrupted, the staging folder is
+//! removed and `DIR` is untouched.
 
 pub mod output;
 pub mod plan;
@@ -121,8 +122,8 @@ pub enum ShardError {
         /// Why.
         message: String,
     },
-    /// A written file did not read back as written.
-    #[error("`{}` did not read back as written ({what}); nothing was written to the output folder", path.display())]
+    /// A written file is not what was meant to be written, or a source could not be read.
+    #[error("`{}`: {what}; nothing was written to the output folder", path.display())]
     Verify {
         /// The file.
         path: PathBuf,
@@ -216,6 +217,11 @@ pub struct ManifestFile {
     pub bytes: u64,
     /// SHA-256 of the file, lower-case hex.
     pub sha256: String,
+    /// CRC64NVME of the file, base64 of its 8 big-endian bytes: the full-object checksum S3
+    /// computes by default, as `aws s3api head-object --checksum-mode ENABLED` prints it
+    /// (`ChecksumCRC64NVME`). Empty in manifests written before it was added.
+    #[serde(default)]
+    pub crc64nvme: String,
     /// With `--out s3://…`: the object and the checksum S3 verified when it stored it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<crate::remote::Uploaded>,
@@ -232,6 +238,9 @@ pub struct RejectedFile {
     pub bytes: u64,
     /// SHA-256 of the file, lower-case hex.
     pub sha256: String,
+    /// CRC64NVME of the file, as in [`ManifestFile::crc64nvme`].
+    #[serde(default)]
+    pub crc64nvme: String,
     /// With `--out s3://…`: the object and the checksum S3 verified when it stored it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<crate::remote::Uploaded>,
@@ -432,23 +441,21 @@ pub fn shard(
         }
     }
     let spool = match collected.spool {
-        Some(s) => s.map()?,
+        Some(s) => Some(s.close()?),
         None => None,
     };
     let data: Vec<output::Source<'_>> = index
         .segments
         .iter()
-        .map(|seg| match (&sources[seg.file as usize], &spool) {
-            (Some(m), _) => output::Source {
-                bytes: &m.map[..],
+        .map(|seg| match &sources[seg.file as usize] {
+            Some(m) => output::Source {
+                path: &m.path,
                 map: Some(&*m.map),
             },
-            (None, Some(s)) => output::Source {
-                bytes: &s[..],
-                map: Some(s),
-            },
-            (None, None) => output::Source {
-                bytes: &[],
+            // Streamed inputs' records are in the spool (none when nothing was spooled, and
+            // then no record points into it).
+            None => output::Source {
+                path: spool.as_deref().unwrap_or(Path::new("")),
                 map: None,
             },
         })
@@ -521,6 +528,8 @@ pub fn shard(
 
 /// An input file mapped for the copy pass, with what it looked like when mapped.
 struct MappedInput {
+    /// The file, opened again by the copy pass (which hashes from the map).
+    path: PathBuf,
     map: Arc<Mmap>,
     len: u64,
     modified: Option<std::time::SystemTime>,
@@ -537,6 +546,7 @@ impl MappedInput {
             Opened::Mapped(map) => {
                 let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
                 Ok(Some(MappedInput {
+                    path: path.clone(),
                     len: map.len() as u64,
                     map,
                     modified: meta.modified().ok(),
@@ -631,20 +641,15 @@ pub(crate) struct Spool {
 }
 
 impl Spool {
-    /// The spooled bytes, mapped; `None` when nothing was spooled (an empty file cannot be
-    /// mapped, and no record points into it).
-    fn map(self) -> Result<Option<Mmap>, ShardError> {
+    /// Writes out what is buffered and closes the spool; the copy pass reads it by path. It
+    /// is not mapped, so the memory of a `--no-mmap` or stdin run stays small.
+    fn close(self) -> Result<PathBuf, ShardError> {
         let file = self
             .writer
             .into_inner()
             .map_err(|e| ShardError::write(&self.path, e.into_error()))?;
-        if self.len == 0 {
-            return Ok(None);
-        }
-        // SAFETY: the spool is our own file in our own staging folder; nothing else writes
-        // it once the scan is over, and it is removed only after the map is dropped.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| ShardError::write(&self.path, e))?;
-        Ok(Some(map))
+        drop(file);
+        Ok(self.path)
     }
 }
 
@@ -695,9 +700,7 @@ impl<'a> Collector<'a> {
     ) -> Result<Self, ShardError> {
         let spool = if spooled.iter().any(|&s| s) {
             let path = staging.path().join(output::SPOOL_NAME);
-            // Read access too: the spool is mapped for the copy pass.
             let file = std::fs::OpenOptions::new()
-                .read(true)
                 .write(true)
                 .create_new(true)
                 .open(&path)

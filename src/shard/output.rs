@@ -2,29 +2,34 @@
 //! there at all.
 //!
 //! Everything goes into a staging folder beside `DIR` (same file system, so the final rename
-//! is atomic): `.DIR.tmp-XXXXXX`. Each part is read back right after it is written (while it
-//! is still in the page cache) and its records, bytes and an XXH3-128 of its bytes compared
-//! with those of the bytes meant for it; the SHA-256 that goes into the manifest is computed
-//! from the bytes read back, so it describes the file as it is on disk. Only then is the
-//! staging folder renamed to `DIR`. With `--force` and an existing `DIR`, the old folder is
+//! is atomic): `.DIR.tmp-XXXXXX`. Each part is written in one pass: runs of records whose
+//! bytes do not change are copied by the kernel (`copy_file_range` on Linux, through
+//! [`std::io::copy`]; a plain read and write where the kernel cannot), and the SHA-256 and
+//! CRC64NVME that go into the manifest are computed from the same source bytes as they are
+//! copied, so the file is never read a second time. Once written, its size on disk is compared
+//! with the bytes meant for it. Only then is the staging folder renamed to `DIR`. With `--force` and an existing `DIR`, the old folder is
 //! first renamed aside (`.DIR.old-XXXXXX`), the new one renamed in, and the old one removed;
 //! if the second rename fails the old one is put back. On any error the staging folder is
 //! removed when [`Staging`] is dropped.
 //!
 //! Not done: `fsync`. The rename makes the folder appear at once to other processes, but
 //! after a power cut the files may be incomplete, as with any tool that does not sync (`split`
-//! included); the manifest's checksums let `aws s3 cp`/`sha256sum -c` users check them.
+//! included); the manifest's checksums let users check them: `sha256sum -c` locally, and the
+//! CRC64NVME against what S3 reports after upload (S3 computes that checksum by default,
+//! also for multipart uploads), which is also the check that catches a file changed on disk
+//! after it was written.
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crc_fast::CrcAlgorithm;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
-use xxhash_rust::xxh3::Xxh3Default;
 
 use super::{
     job_name, part_name, rel, under, ManifestFile, ManifestJob, RecordIndex, Rejected,
@@ -128,27 +133,26 @@ impl Staging {
                     #[cfg(test)]
                     if corrupt {
                         let mut bytes = fs::read(&path).expect("just written");
-                        bytes[0] ^= 1;
+                        bytes.pop();
                         fs::write(&path, bytes).expect("test file");
                     }
-                    let found = read_back(&path)?;
-                    if found.bytes != meant.bytes {
-                        return Err(mismatch(&path, "bytes", meant.bytes, found.bytes));
-                    }
-                    if found.lines != range.len() as u64 {
-                        return Err(mismatch(&path, "records", range.len() as u64, found.lines));
-                    }
-                    if found.xxh3 != meant.xxh3 || !found.ends_with_newline {
-                        return Err(ShardError::Verify {
-                            path,
-                            what: "its bytes differ from the records meant for it".into(),
-                        });
+                    // The checksums describe the bytes handed to the kernel; the size on disk
+                    // says they all arrived.
+                    let on_disk = fs::metadata(&path)
+                        .map_err(|e| ShardError::Verify {
+                            path: path.clone(),
+                            what: format!("cannot read its size: {e}"),
+                        })?
+                        .len();
+                    if on_disk != meant.bytes {
+                        return Err(mismatch(&path, "bytes", meant.bytes, on_disk));
                     }
                     Ok(ManifestFile {
                         path: rel.clone(),
-                        records: found.lines,
-                        bytes: found.bytes,
-                        sha256: found.sha256,
+                        records: range.len() as u64,
+                        bytes: meant.bytes,
+                        sha256: meant.sums.sha256_hex(),
+                        crc64nvme: meant.sums.crc64nvme_base64(),
                         s3: None,
                     })
                 })
@@ -196,7 +200,8 @@ impl Staging {
             path: REJECTED_NAME.to_string(),
             records,
             bytes,
-            sha256: found.sha256,
+            sha256: found.sums.sha256_hex(),
+            crc64nvme: found.sums.crc64nvme_base64(),
             s3: None,
         })
     }
@@ -309,85 +314,177 @@ fn check_out(out: &Path, force: bool, inputs: &[InputFile]) -> Result<(), ShardE
 fn mismatch(path: &Path, what: &str, meant: u64, found: u64) -> ShardError {
     ShardError::Verify {
         path: path.to_path_buf(),
-        what: format!("{found} {what} read back, {meant} written"),
+        what: format!("{found} {what} on disk, {meant} written"),
     }
 }
 
-/// The bytes records of one segment point into: a mapped input file, or the spool.
+/// The file records of one segment point into: a mapped input file, or the spool.
 #[derive(Clone, Copy)]
 pub struct Source<'a> {
-    /// The bytes.
-    pub bytes: &'a [u8],
-    /// The map they live in, to fill its page tables before a long copy.
+    /// The file, opened again by each part that copies from it.
+    pub path: &'a Path,
+    /// Its bytes, when mapped: hashed from here. `None` is the spool, which is never mapped
+    /// (so `--no-mmap` keeps memory small) and holds only `\n`-terminated lines; its bytes are
+    /// read in pieces to be hashed.
     pub map: Option<&'a memmap2::Mmap>,
 }
 
 impl Source<'_> {
-    /// Fills the page tables of `a..b` in one call before it is copied: without it, the
-    /// kernel's copy into the page cache takes a page fault every 4 KiB of the source, which
-    /// costs about as much as the copy itself (Linux 5.14+; elsewhere a no-op).
+    /// Fills the page tables of `a..b` in one call before it is hashed: without it, reading
+    /// the map takes a page fault every 4 KiB, which costs about as much as the hashing
+    /// itself (Linux 5.14+; elsewhere a no-op).
     fn populate(&self, a: usize, b: usize) {
         #[cfg(target_os = "linux")]
         if let Some(map) = self.map {
-            let offset = self.bytes.as_ptr() as usize - map.as_ptr() as usize + a;
-            let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, b - a);
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, a, b - a);
         }
         #[cfg(not(target_os = "linux"))]
         let _ = (a, b);
     }
 }
 
+/// The checksums of one file, fed in order.
+struct Sums {
+    sha256: Sha256,
+    crc64: crc_fast::Digest,
+}
+
+impl Sums {
+    fn new() -> Sums {
+        Sums {
+            sha256: Sha256::new(),
+            crc64: crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme),
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        self.sha256.update(bytes);
+        self.crc64.update(bytes);
+    }
+
+    fn sha256_hex(&self) -> String {
+        let digest = self.sha256.clone().finalize();
+        let mut hex = String::with_capacity(64);
+        for b in digest.iter() {
+            hex.push_str(&format!("{b:02x}"));
+        }
+        hex
+    }
+
+    fn crc64nvme_base64(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(self.crc64.finalize().to_be_bytes())
+    }
+}
+
 /// What was handed to the kernel for one part.
 struct Meant {
     bytes: u64,
-    xxh3: u128,
+    sums: Sums,
 }
 
-/// Buffers, hashes and counts the bytes of one part.
+/// Copies, hashes and counts the bytes of one part.
 struct PartWriter<'a> {
     path: &'a Path,
-    file: BufWriter<File>,
-    hash: Xxh3Default,
+    file: File,
+    /// Short writes (a CRLF line's text and its `\n`) gather here until the next copy.
+    pending: Vec<u8>,
+    /// The source files, opened on first use (one handle per part: each has its own offset).
+    opened: Vec<Option<File>>,
+    /// Where source bytes are read to be hashed when the source is not mapped.
+    buf: Vec<u8>,
+    sums: Sums,
     bytes: u64,
     progress: &'a dyn Progress,
     cancel: &'a AtomicBool,
 }
 
 impl PartWriter<'_> {
+    /// Appends `bytes` (not from a source file as they are).
     fn put(&mut self, bytes: &[u8]) -> Result<(), ShardError> {
-        // Runs go straight from the map to the kernel in pieces of PIECE bytes (BufWriter
-        // passes writes as large as its buffer through); short writes (a CRLF line's text and
-        // its `\n`) gather in the buffer.
-        for piece in bytes.chunks(PIECE) {
-            if piece.len() >= PIECE && self.cancel.load(Ordering::Relaxed) {
-                return Err(ShardError::Interrupted);
-            }
-            self.file
-                .write_all(piece)
-                .map_err(|e| ShardError::write(self.path, e))?;
-            self.hash.update(piece);
-            self.bytes += piece.len() as u64;
-            self.progress.advance(piece.len() as u64);
+        self.sums.update(bytes);
+        self.bytes += bytes.len() as u64;
+        self.progress.advance(bytes.len() as u64);
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= PIECE {
+            self.flush()?;
         }
         Ok(())
     }
 
-    fn finish(self) -> Result<Meant, ShardError> {
-        let file = self
-            .file
-            .into_inner()
-            .map_err(|e| ShardError::write(self.path, e.into_error()))?;
-        drop(file);
+    fn flush(&mut self) -> Result<(), ShardError> {
+        if !self.pending.is_empty() {
+            self.file
+                .write_all(&self.pending)
+                .map_err(|e| ShardError::write(self.path, e))?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// Appends bytes `a..b` of `source` as they are: hashed, then copied by the kernel, a
+    /// piece at a time (the piece is still in the CPU's caches when the kernel copies it).
+    fn copy(
+        &mut self,
+        s: usize,
+        source: &Source<'_>,
+        a: usize,
+        b: usize,
+    ) -> Result<(), ShardError> {
+        self.flush()?;
+        let read_err = |e: std::io::Error| ShardError::Verify {
+            path: source.path.to_path_buf(),
+            what: format!("cannot read it again to copy it: {e}"),
+        };
+        if self.opened[s].is_none() {
+            self.opened[s] = Some(File::open(source.path).map_err(read_err)?);
+        }
+        let from = self.opened[s].as_mut().expect("opened above");
+        from.seek(SeekFrom::Start(a as u64)).map_err(read_err)?;
+        source.populate(a, b);
+        let mut at = a;
+        while at < b {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(ShardError::Interrupted);
+            }
+            let n = PIECE.min(b - at);
+            match source.map {
+                Some(map) => self.sums.update(&map[at..at + n]),
+                None => {
+                    let piece = &mut self.buf[..n];
+                    from.read_exact_at(piece, at as u64).map_err(read_err)?;
+                    self.sums.update(piece);
+                }
+            }
+            // `io::copy` between two files is `copy_file_range` on Linux (std falls back to
+            // `sendfile`, `splice` or read/write where the kernel refuses it).
+            let copied = std::io::copy(&mut Read::by_ref(from).take(n as u64), &mut self.file)
+                .map_err(|e| ShardError::write(self.path, e))?;
+            if copied != n as u64 {
+                return Err(read_err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("{copied} of {n} bytes at offset {at}: the file is shorter than when it was checked"),
+                )));
+            }
+            self.bytes += copied;
+            self.progress.advance(copied);
+            at += n;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Meant, ShardError> {
+        self.flush()?;
         Ok(Meant {
             bytes: self.bytes,
-            xxh3: self.hash.digest128(),
+            sums: self.sums,
         })
     }
 }
 
 /// Copies records `range` into a new file at `path`, each as its line's bytes without the
 /// line end, then `\n`. Runs of records that are already `\n`-terminated and adjacent in the
-/// source are written as one slice.
+/// source are copied as one range.
 fn write_part(
     path: &Path,
     range: std::ops::Range<usize>,
@@ -402,8 +499,11 @@ fn write_part(
     let file = File::create_new(path).map_err(|e| ShardError::write(path, e))?;
     let mut w = PartWriter {
         path,
-        file: BufWriter::with_capacity(PIECE, file),
-        hash: Xxh3Default::new(),
+        file,
+        pending: Vec::new(),
+        opened: (0..data.len()).map(|_| None).collect(),
+        buf: vec![0; PIECE],
+        sums: Sums::new(),
         bytes: 0,
         progress,
         cancel,
@@ -411,18 +511,17 @@ fn write_part(
     let mut seg = index.segment_of(range.start);
     // (segment, start, end) of the pending run of adjacent, `\n`-terminated lines.
     let mut run: Option<(usize, usize, usize)> = None;
-    let flush = |w: &mut PartWriter<'_>, (s, a, b): (usize, usize, usize)| {
-        data[s].populate(a, b);
-        w.put(&data[s].bytes[a..b])
-    };
+    let flush =
+        |w: &mut PartWriter<'_>, (s, a, b): (usize, usize, usize)| w.copy(s, &data[s], a, b);
     for i in range {
         while index.segments.get(seg + 1).is_some_and(|s| s.first <= i) {
             seg += 1;
         }
-        let d = data[seg].bytes;
         let off = index.offsets[i] as usize;
         let size = (index.ends[i + 1] - index.ends[i]) as usize;
-        if off + size <= d.len() && d[off + size - 1] == b'\n' {
+        // An unterminated last line ends one byte short of `size` (its `\n` is added).
+        let line = data[seg].map.map(|m| &m[off..(off + size).min(m.len())]);
+        if line.is_none_or(|l| l.len() == size && l.ends_with(b"\n")) {
             match &mut run {
                 Some((s, _, end)) if *s == seg && *end == off => *end += size,
                 _ => {
@@ -437,7 +536,8 @@ fn write_part(
             if let Some(r) = run.take() {
                 flush(&mut w, r)?;
             }
-            w.put(&d[off..off + size - 1])?;
+            let line = line.expect("only mapped inputs hold other line ends");
+            w.put(&line[..size - 1])?;
             w.put(b"\n")?;
         }
     }
@@ -447,13 +547,12 @@ fn write_part(
     w.finish()
 }
 
-/// What a file holds, read back from disk.
+/// What a file holds, read back from disk (the quarantine file only: its lines are written as
+/// the scan finds them, so they are checked once it is over).
 struct Found {
     bytes: u64,
     lines: u64,
-    ends_with_newline: bool,
-    xxh3: u128,
-    sha256: String,
+    sums: Sums,
 }
 
 fn read_back(path: &Path) -> Result<Found, ShardError> {
@@ -463,9 +562,8 @@ fn read_back(path: &Path) -> Result<Found, ShardError> {
     };
     let mut file = File::open(path).map_err(read_err)?;
     let mut buf = vec![0u8; PIECE];
-    let mut sha = Sha256::new();
-    let mut xxh = Xxh3Default::new();
-    let (mut bytes, mut lines, mut last) = (0u64, 0u64, b'\n');
+    let mut sums = Sums::new();
+    let (mut bytes, mut lines) = (0u64, 0u64);
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => break,
@@ -474,24 +572,11 @@ fn read_back(path: &Path) -> Result<Found, ShardError> {
             Err(e) => return Err(read_err(e)),
         };
         let block = &buf[..n];
-        sha.update(block);
-        xxh.update(block);
+        sums.update(block);
         lines += memchr::memchr_iter(b'\n', block).count() as u64;
         bytes += n as u64;
-        last = block[n - 1];
     }
-    let digest = sha.finalize();
-    let mut sha256 = String::with_capacity(64);
-    for b in digest.iter() {
-        sha256.push_str(&format!("{b:02x}"));
-    }
-    Ok(Found {
-        bytes,
-        lines,
-        ends_with_newline: last == b'\n',
-        xxh3: xxh.digest128(),
-        sha256,
-    })
+    Ok(Found { bytes, lines, sums })
 }
 
 #[cfg(test)]
@@ -518,6 +603,13 @@ mod tests {
         (plan, index, data)
     }
 
+    /// `data` as a spool would hold it, in a file in `dir`.
+    fn spooled(dir: &Path, data: &[u8]) -> PathBuf {
+        let path = dir.join(".spool");
+        fs::write(&path, data).unwrap();
+        path
+    }
+
     fn entries(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
             .unwrap()
@@ -530,10 +622,11 @@ mod tests {
     #[test]
     fn a_part_that_does_not_read_back_as_written_leaves_nothing() {
         let parent = tempfile::tempdir().unwrap();
+        let src = tempfile::tempdir().unwrap();
         let out = parent.path().join("out");
         let (plan, index, data) = fixture();
         let source = [Source {
-            bytes: &data,
+            path: &spooled(src.path(), &data),
             map: None,
         }];
         let mut staging = Staging::prepare(&out, false, &[]).unwrap();
@@ -549,10 +642,7 @@ mod tests {
             )
             .unwrap_err();
         assert!(matches!(e, ShardError::Verify { .. }), "{e}");
-        assert!(
-            e.to_string().contains("did not read back as written"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("5 bytes on disk, 6 written"), "{e}");
         drop(staging);
         assert!(
             entries(parent.path()).is_empty(),
@@ -564,10 +654,11 @@ mod tests {
     #[test]
     fn a_clean_write_commits_and_a_filled_out_is_not_replaced_without_force() {
         let parent = tempfile::tempdir().unwrap();
+        let src = tempfile::tempdir().unwrap();
         let out = parent.path().join("out");
         let (plan, index, data) = fixture();
         let source = [Source {
-            bytes: &data,
+            path: &spooled(src.path(), &data),
             map: None,
         }];
         let mut staging = Staging::prepare(&out, false, &[]).unwrap();
@@ -609,12 +700,28 @@ mod tests {
     }
 
     #[test]
+    fn crc64nvme_is_the_catalogue_check_value_in_s3s_spelling() {
+        // CRC-64/NVME of "123456789" is 0xAE8B14860A799888 (the CRC catalogue's check
+        // value); S3 prints it as base64 of the big-endian bytes.
+        let mut sums = Sums::new();
+        sums.update(b"1234");
+        sums.update(b"56789");
+        assert_eq!(sums.crc64.finalize(), 0xAE8B_1486_0A79_9888);
+        assert_eq!(sums.crc64nvme_base64(), "rosUhgp5mIg=");
+        assert_eq!(
+            sums.sha256_hex(),
+            "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225"
+        );
+    }
+
+    #[test]
     fn a_cancel_stops_the_copy() {
         let parent = tempfile::tempdir().unwrap();
+        let src = tempfile::tempdir().unwrap();
         let out = parent.path().join("out");
         let (plan, index, data) = fixture();
         let source = [Source {
-            bytes: &data,
+            path: &spooled(src.path(), &data),
             map: None,
         }];
         let mut staging = Staging::prepare(&out, false, &[]).unwrap();
