@@ -865,6 +865,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bin", metavar="PATH",
                     help="benchmark this bedrock-batch binary (implies --no-build; default target/release/bedrock-batch)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before one run is killed (default 1800)")
+    ap.add_argument("--note", help="a sentence the table shows under its header (e.g. which commit --bin was built from)")
     ap.add_argument("--no-publish", action="store_true",
                     help="do not put the table into docs/performance.md (only a full default run does: "
                          "all rows, the generated 1 GB input, the built binary, 5 or more rounds)")
@@ -883,6 +884,7 @@ def main(argv: list[str] | None = None) -> int:
     build_info = build(args.no_build or bool(args.bin))
     have_bin = os.access(BIN, os.X_OK)
     tools = tool_versions(have_bin)  # now: the tree may change while the rows run
+    tools["note"] = args.note
     m = machine()  # load average before the rows
 
     if args.input:

@@ -112,6 +112,7 @@ def table(doc: dict, json_path: str) -> str:
         "",
         _noise(doc),
         "",
+        *([v["note"], ""] if v.get("note") else []),
         "| tool | what it checks | records seen | median s (min–max) | MB/s | × `wc -l` | × baseline | peak RSS MiB |",
         "|---|---|--:|--:|--:|--:|--:|--:|",
     ]
