@@ -28,7 +28,7 @@ use jsonschema::types::JsonType;
 use serde_json::{Map, Number, Value};
 
 use crate::json::{
-    decode_string_contents, hex4, literal, scan_number, scan_string_surrogates, skip_ws,
+    decode_string_contents, hex4, literal, scan_number, scan_string_surrogates, skip_ws, Recorder,
 };
 
 /// Deepest nesting of arrays and objects the tape takes (see [`crate::limits::MAX_TAPE_DEPTH`]).
@@ -394,6 +394,53 @@ impl BodyTape {
             let mut seen = HashSet::with_capacity(entries[object].count as usize);
             !keys().all(|key| seen.insert(raw(key)))
         }
+    }
+}
+
+/// The line scanner records `modelInput` straight onto the tape, as it reads the line.
+impl Recorder for BodyTape {
+    #[inline]
+    fn begin(&mut self) {
+        BodyTape::begin(self)
+    }
+    #[inline]
+    fn finish(&mut self, len: usize) {
+        BodyTape::finish(self, len)
+    }
+    #[inline]
+    fn open(&mut self, is_object: bool, at: usize) {
+        BodyTape::open(self, is_object, at)
+    }
+    #[inline]
+    fn close(&mut self) {
+        self.close_scanned();
+    }
+    #[inline]
+    fn string(
+        &mut self,
+        body: &[u8],
+        quote: usize,
+        end: usize,
+        escaped: bool,
+        maybe_lone_surrogate: bool,
+    ) {
+        BodyTape::string(self, body, quote, end, escaped, maybe_lone_surrogate)
+    }
+    #[inline]
+    fn number(&mut self, body: &[u8], start: usize, end: usize) {
+        BodyTape::number(self, body, start, end)
+    }
+    #[inline]
+    fn constant(&mut self, value: Option<bool>, start: usize, end: usize) {
+        BodyTape::constant(self, value, start, end)
+    }
+    #[inline]
+    fn ended(&mut self) {
+        BodyTape::ended(self)
+    }
+    #[inline]
+    fn decline(&mut self) {
+        BodyTape::decline(self)
     }
 }
 
