@@ -1,6 +1,7 @@
 //! `bedrock-batch.toml` through the real binary: found from the current folder upward or
-//! named with `--config`, keys are the long flag names, flags win, and every mistake is a
-//! tool error (exit 2) naming the file and the key.
+//! named with `--config`, keys are the long flag names, flags win, every command that takes a
+//! key's flag (validate, shard, fix, job create) takes the key, and every mistake is a tool
+//! error (exit 2) naming the file and the key.
 
 mod common;
 
@@ -195,7 +196,7 @@ fn mistakes_are_tool_errors_naming_file_and_key() {
     let cases: &[(&str, &str)] = &[
         (
             "colour = \"never\"\n",
-            "key `colour`: unknown key; keys are validate's long flag names:",
+            "key `colour`: unknown key; keys are the long flag names of validate, shard, fix and job create:",
         ),
         (
             "threads = \"many\"\n",
@@ -237,5 +238,127 @@ fn mistakes_are_tool_errors_naming_file_and_key() {
             r.stderr
         );
         assert_eq!(r.stdout, "");
+    }
+}
+
+/// One folder, one answer: the quota and model keys of the file reach `shard`, `fix` and
+/// `job create` as they reach `validate`; keys a command has no flag for (`ignore` for
+/// shard) and `format` (each command has its own formats) are passed over.
+#[test]
+fn every_command_that_takes_a_flag_takes_its_key() {
+    const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+    let config = format!(
+        "model-id = \"{MODEL}\"\nmin-records-per-job = 1\nmax-records-per-file = 2\nignore = [\"R005\"]\nformat = \"json\"\nno-progress = true\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("in.jsonl"), records(5)).unwrap();
+    fs::write(dir.path().join("bedrock-batch.toml"), &config).unwrap();
+
+    // validate: Q002 from the file's per-file quota, in the file's format.
+    let r = run_in(dir.path(), &["validate", "in.jsonl"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(codes_of(&r), ["Q002"]);
+
+    // shard: the same quota cuts 5 records into files of 2; its summary stays text.
+    let r = run_in(dir.path(), &["shard", "--out", "out", "in.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("Wrote 1 job (3 files, 5 records"),
+        "{}",
+        r.stdout
+    );
+    let manifest: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    let files: Vec<u64> = manifest["jobs"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["records"].as_u64().unwrap())
+        .collect();
+    assert_eq!(files.len(), 3, "{manifest}");
+    assert!(files.iter().all(|&n| n <= 2), "{manifest}");
+    assert_eq!(files.iter().sum::<u64>(), 5, "{manifest}");
+    // --no-config: the service's own quota of 50,000 per file keeps one file.
+    let r = run_in(
+        dir.path(),
+        &[
+            "shard",
+            "--no-config",
+            "--min-records-per-job",
+            "1",
+            "--out",
+            "one",
+            "in.jsonl",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("Wrote 1 job (1 file, 5 records"),
+        "{}",
+        r.stdout
+    );
+
+    // fix takes none of these keys and is not troubled by them.
+    let r = run_in(dir.path(), &["fix", "--out", "fixed.jsonl", "in.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("fixed.jsonl")).unwrap(),
+        records(5)
+    );
+
+    // job create: the model comes from the file, and so does the per-file quota its data
+    // check applies.
+    let r = run_in(
+        dir.path(),
+        &[
+            "job",
+            "create",
+            "--state-dir",
+            "state",
+            "--job-name",
+            "nightly",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/BatchRole",
+            "--input-data-config",
+            "s3InputDataConfig={s3Uri=s3://my-bucket/in/}",
+            "--output-data-config",
+            "s3OutputDataConfig={s3Uri=s3://my-bucket/out/}",
+            "--local-input",
+            "in.jsonl",
+            "--now",
+            "2024-05-01T12:00:00Z",
+        ],
+    );
+    assert_eq!(
+        r.code, 1,
+        "Q002 fails the data check: {}\n{}",
+        r.stdout, r.stderr
+    );
+    let job: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(job["modelId"], MODEL, "{job}");
+    assert_eq!(job["status"], "Failed", "{job}");
+    assert!(
+        job["message"].as_str().unwrap().starts_with("Q002 "),
+        "{job}"
+    );
+
+    // A bad value is named for the command that refuses it.
+    fs::write(
+        dir.path().join("bedrock-batch.toml"),
+        "threads = \"many\"\n",
+    )
+    .unwrap();
+    for args in [
+        &["shard", "--out", "x", "in.jsonl"][..],
+        &["fix", "--out", "y.jsonl", "in.jsonl"],
+    ] {
+        let r = run_in(dir.path(), args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr.contains("key `threads`: invalid value 'many'"),
+            "{}",
+            r.stderr
+        );
     }
 }

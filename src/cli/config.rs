@@ -1,4 +1,5 @@
-//! `bedrock-batch.toml`: defaults for `validate`'s flags, kept with the data they apply to.
+//! `bedrock-batch.toml`: defaults for the flags of `validate`, `shard`, `fix` and `job create`,
+//! kept with the data they apply to, so that one folder gets one answer from every command.
 //!
 //! The file is `--config FILE`, or else the first `bedrock-batch.toml` found in the current
 //! folder or one of its parents (`--no-config` skips it). Its keys are the long flag names
@@ -11,9 +12,12 @@
 //! no-mmap = true
 //! ```
 //!
-//! A flag given on the command line wins over the file's key for it (for list flags such as
-//! `--ignore`, the command line's list replaces the file's). A key that is no flag of
-//! `validate` is an error naming it, as is a value the flag would refuse. Relative paths
+//! Each command takes the keys that are flags of its own and passes over the others (a file
+//! may set `ignore`, which only `validate` has); `format` is `validate`'s alone, since every
+//! command has formats of its own. A flag given on the command line wins over the file's key
+//! for it (for list flags such as `--ignore`, the command line's list replaces the file's). A
+//! key that is a flag of none of these commands is an error naming it, as is a value the flag
+//! would refuse. Relative paths
 //! (`schema`) are taken from the file's folder, so the file works from any folder below it.
 //!
 //! The keys become flags and go through clap like the command line's own, so every flag is
@@ -22,8 +26,11 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{ArgAction, ArgMatches, Command};
+use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches};
+
+use super::args::ReadsConfig;
 
 /// The file searched for.
 pub const FILE_NAME: &str = "bedrock-batch.toml";
@@ -33,6 +40,62 @@ const NOT_KEYS: &[&str] = &["config", "no-config", "help", "version"];
 
 /// Keys whose values are paths, taken relative to the file's folder.
 const PATH_KEYS: &[&str] = &["schema"];
+
+/// Keys that only one command takes although others have a flag of the same name, because
+/// the values differ per command (each command has its own formats).
+const OWN_KEYS: &[(&str, &str)] = &[("format", "validate")];
+
+/// The commands that read the file, as clap sees them, with the words that name them.
+fn commands() -> Vec<(&'static [&'static str], Command)> {
+    vec![
+        (
+            &["validate"],
+            command::<super::validate::ValidateArgs>("validate"),
+        ),
+        (&["shard"], command::<super::shard::ShardArgs>("shard")),
+        (&["fix"], command::<super::fix::FixArgs>("fix")),
+        (
+            &["job", "create"],
+            command::<super::job::CreateArgs>("create"),
+        ),
+    ]
+}
+
+/// A command's own flags, as clap sees them.
+fn command<A: Args>(name: &'static str) -> Command {
+    A::augment_args(Command::new(name))
+}
+
+/// `args` with the config file's defaults filled in: the keys of the file that are flags of
+/// the command named by `words` become flags placed before the command line's own, for every
+/// flag the command line did not give. `matches` are the command line's own.
+pub fn apply<A>(args: A, words: &[&'static str], matches: &ArgMatches) -> Result<A, String>
+where
+    A: ReadsConfig + Args + FromArgMatches,
+{
+    if args.no_config() {
+        return Ok(args);
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot find the current folder: {e}"))?;
+    let Some(path) = find(args.config_file(), &cwd)? else {
+        return Ok(args);
+    };
+    let name = words.last().copied().unwrap_or_default();
+    let cmd = A::augment_args(Command::new(name));
+    let flags = Config::load(&path)?.flags(&cmd, &words.join(" "), matches)?;
+    if flags.is_empty() {
+        return Ok(args);
+    }
+    // The command line after the words naming the command (there are no global flags).
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let own = argv.get(1 + words.len()..).unwrap_or_default();
+    let all = std::iter::once(OsString::from(name))
+        .chain(flags)
+        .chain(own.iter().cloned());
+    let merged = cmd.try_get_matches_from(all).map_err(|e| e.to_string())?;
+    A::from_arg_matches(&merged).map_err(|e| e.to_string())
+}
 
 /// A loaded config file.
 pub struct Config {
@@ -72,25 +135,42 @@ impl Config {
         format!("config `{}`: key `{key}`: {message}", self.path.display())
     }
 
-    /// The flags the file adds to a run of `cmd` whose command line is `matches`: one
-    /// `--key=value` per value, for every key whose flag the command line did not give.
-    /// Each is checked by clap on its own, so an error names the key.
-    pub fn flags(&self, cmd: &Command, matches: &ArgMatches) -> Result<Vec<OsString>, String> {
+    /// The flags the file adds to a run of `cmd` (the command `name`) whose command line is
+    /// `matches`: one `--key=value` per value, for every key that is a flag of the command
+    /// and that the command line did not give. Each is checked by clap on its own, so an
+    /// error names the key.
+    pub fn flags(
+        &self,
+        cmd: &Command,
+        name: &str,
+        matches: &ArgMatches,
+    ) -> Result<Vec<OsString>, String> {
         let mut all = Vec::new();
+        let commands = commands();
         for (key, value) in &self.table {
-            let arg = keys(cmd)
-                .find(|a| a.get_long() == Some(key.as_str()))
-                .ok_or_else(|| {
-                    let mut known: Vec<&str> = keys(cmd).filter_map(|a| a.get_long()).collect();
-                    known.sort_unstable();
-                    self.error(
-                        key,
-                        format!(
-                            "unknown key; keys are validate's long flag names: {}",
-                            known.join(", ")
-                        ),
-                    )
-                })?;
+            let known = |c: &Command| keys(c).any(|a| a.get_long() == Some(key.as_str()));
+            if !commands.iter().any(|(_, c)| known(c)) {
+                let mut names: Vec<&str> = commands
+                    .iter()
+                    .flat_map(|(_, c)| keys(c).filter_map(|a| a.get_long()))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                return Err(self.error(
+                    key,
+                    format!(
+                        "unknown key; keys are the long flag names of validate, shard, fix and job create: {}",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            let own = OWN_KEYS.iter().all(|(k, owner)| k != key || *owner == name);
+            let Some(arg) = keys(cmd).find(|a| a.get_long() == Some(key.as_str())) else {
+                continue;
+            };
+            if !own {
+                continue;
+            }
             if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
                 continue;
             }
@@ -114,11 +194,14 @@ impl Config {
                 }
                 v => flags.push(format!("--{key}={}", self.scalar(key, v)?)),
             }
-            // Checked alone, so that clap's complaint can be pinned on this key.
-            let alone = std::iter::once("validate".to_string()).chain(flags.iter().cloned());
-            cmd.clone()
-                .try_get_matches_from(alone)
-                .map_err(|e| self.error(key, clap_message(&e)))?;
+            // Checked alone, so that clap's complaint can be pinned on this key (the
+            // command's required flags are the command line's business).
+            let alone = std::iter::once(name.to_string()).chain(flags.iter().cloned());
+            if let Err(e) = cmd.clone().try_get_matches_from(alone) {
+                if e.kind() != ErrorKind::MissingRequiredArgument {
+                    return Err(self.error(key, clap_message(&e)));
+                }
+            }
             all.extend(flags.into_iter().map(OsString::from));
         }
         Ok(all)

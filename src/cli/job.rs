@@ -194,6 +194,18 @@ pub struct CreateArgs {
 
     #[command(flatten)]
     pub quotas: QuotaArgs,
+
+    #[command(flatten)]
+    pub config: super::args::ConfigArgs,
+}
+
+impl super::args::ReadsConfig for CreateArgs {
+    fn config_file(&self) -> Option<&std::path::Path> {
+        self.config.config.as_deref()
+    }
+    fn no_config(&self) -> bool {
+        self.config.no_config
+    }
 }
 
 /// Arguments of `job get`.
@@ -225,9 +237,18 @@ pub struct SkeletonArgs {
 }
 
 /// Runs a `job` subcommand.
-pub fn run(cmd: JobCommand) -> ExitCode {
+pub fn run(cmd: JobCommand, matches: &clap::ArgMatches) -> ExitCode {
     let result = match cmd {
-        JobCommand::Create(args) => run_create(&args),
+        JobCommand::Create(args) => {
+            let own = matches
+                .subcommand_matches("create")
+                .cloned()
+                .unwrap_or_default();
+            match super::config::apply(*args, &["job", "create"], &own) {
+                Ok(args) => run_create(&args),
+                Err(e) => return tool_error(e.trim_end().trim_start_matches("error: ")),
+            }
+        }
         JobCommand::Get(args) => run_get(&args),
         JobCommand::Skeleton(args) => print(&create_skeleton(args.kind.into())).map(|()| 0),
     };

@@ -2,6 +2,7 @@
 //! the outcome into an exit code (0 clean, 1 findings at or above `--fail-on`, 2 the tool
 //! could not do its work).
 
+mod args;
 mod config;
 mod fix;
 mod job;
@@ -86,11 +87,25 @@ pub fn main() -> ExitCode {
         Command::Models(args) => models::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Schema(args) => schema::run(args),
-        Command::Job(cmd) => job::run(cmd),
-        Command::Shard(args) => shard::run(*args),
-        Command::Fix(args) => fix::run(*args),
+        Command::Job(cmd) => job::run(cmd, &own(&matches, "job")),
+        Command::Shard(args) => match config::apply(*args, &["shard"], &own(&matches, "shard")) {
+            Ok(args) => shard::run(args),
+            Err(e) => tool_error(e.trim_end().trim_start_matches("error: ")),
+        },
+        Command::Fix(args) => match config::apply(*args, &["fix"], &own(&matches, "fix")) {
+            Ok(args) => fix::run(args),
+            Err(e) => tool_error(e.trim_end().trim_start_matches("error: ")),
+        },
         Command::Results(args) => results::run(*args),
     }
+}
+
+/// The matches of subcommand `name` (its own flags, to tell them from the config file's).
+fn own(matches: &clap::ArgMatches, name: &str) -> clap::ArgMatches {
+    matches
+        .subcommand_matches(name)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Prints a one-line tool error and returns exit code 2.

@@ -177,6 +177,18 @@ pub struct ShardArgs {
     /// Target chunk size for the parallel scan (results never depend on it).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, hide = true)]
     pub chunk_size: Option<u64>,
+
+    #[command(flatten)]
+    pub config: super::args::ConfigArgs,
+}
+
+impl super::args::ReadsConfig for ShardArgs {
+    fn config_file(&self) -> Option<&std::path::Path> {
+        self.config.config.as_deref()
+    }
+    fn no_config(&self) -> bool {
+        self.config.no_config
+    }
 }
 
 impl ShardArgs {

@@ -2,10 +2,10 @@
 //! with `--group`), with defaults from `bedrock-batch.toml`.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{ArgMatches, Args, FromArgMatches, ValueEnum};
+use clap::{ArgMatches, Args, ValueEnum};
 
 use bedrock_batch::diagnostic::Diagnostic;
 use bedrock_batch::input::Grouping;
@@ -17,7 +17,7 @@ use bedrock_batch::validate::{
 };
 use bedrock_batch::InvocationType;
 
-use super::config::{self, Config};
+use super::config;
 use super::output::{with_stdout, ColorChoice};
 use super::progress::Bar;
 use super::tool_error;
@@ -260,37 +260,13 @@ impl ValidateArgs {
     }
 }
 
-/// `validate`'s own command, as clap sees it (for the config file's keys).
-fn command() -> clap::Command {
-    ValidateArgs::augment_args(clap::Command::new("validate"))
-}
-
-/// The arguments with the config file's defaults filled in: the keys of the file become
-/// flags placed before the command line's own, for every flag the command line did not give.
-fn with_config(args: ValidateArgs, matches: &ArgMatches) -> Result<ValidateArgs, String> {
-    if args.no_config {
-        return Ok(args);
+impl super::args::ReadsConfig for ValidateArgs {
+    fn config_file(&self) -> Option<&Path> {
+        self.config.as_deref()
     }
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot find the current folder: {e}"))?;
-    let Some(path) = config::find(args.config.as_deref(), &cwd)? else {
-        return Ok(args);
-    };
-    let cmd = command();
-    let flags = Config::load(&path)?.flags(&cmd, matches)?;
-    if flags.is_empty() {
-        return Ok(args);
+    fn no_config(&self) -> bool {
+        self.no_config
     }
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let own = argv
-        .iter()
-        .position(|a| a == "validate")
-        .map_or(&argv[argv.len()..], |i| &argv[i + 1..]);
-    let all = std::iter::once("validate".into())
-        .chain(flags)
-        .chain(own.iter().cloned());
-    let merged = cmd.try_get_matches_from(all).map_err(|e| e.to_string())?;
-    ValidateArgs::from_arg_matches(&merged).map_err(|e| e.to_string())
 }
 
 /// Streams `--format jsonl` while the run goes: each finding as soon as it is final. A
@@ -360,7 +336,7 @@ fn append_step_summary(reports: &[Report]) {
 /// Runs `validate`; `matches` are the command line's own (to tell its flags from the
 /// config file's).
 pub fn run(args: ValidateArgs, matches: &ArgMatches) -> ExitCode {
-    let args = match with_config(args, matches) {
+    let args = match config::apply(args, &["validate"], matches) {
         Ok(a) => a,
         Err(e) => return tool_error(e.trim_end().trim_start_matches("error: ")),
     };
