@@ -13,6 +13,13 @@
 //! # Ok::<(), bedrock_batch::Error>(())
 //! ```
 
+// The shape the library keeps: everything public is documented, it never prints or exits
+// (the binary does), and every unsafe operation sits in its own `unsafe` block with a
+// `// SAFETY:` comment, even inside an `unsafe fn`.
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 pub mod commands;
 pub mod diagnostic;
 pub mod error;
