@@ -251,8 +251,9 @@ pub fn validate_jobs(
     let all: Vec<InputFile> = jobs.iter().flat_map(|j| j.files.iter().cloned()).collect();
     progress.start(total_bytes(&all));
     let mut reports = Vec::with_capacity(jobs.len());
+    let pool = thread_pool(opts.threads);
     for job in jobs {
-        let mut run = JobRun::new(opts, &setup);
+        let mut run = JobRun::with_pool(opts, &setup, pool.clone());
         if let Some(sink) = sink.as_deref_mut() {
             let name = job.name.as_deref();
             run = run.with_finding_sink(Box::new(move |d| sink.diagnostic(name, d)));
@@ -353,6 +354,17 @@ pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Sen
 /// (the most severe first). Used to stream reports job by job (`--format jsonl`).
 pub type FindingSink<'s> = dyn FnMut(&Diagnostic) -> Result<()> + Send + 's;
 
+/// The worker threads of a run: `threads` of them (0: one per core).
+pub fn thread_pool(threads: usize) -> Arc<rayon::ThreadPool> {
+    Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("bedrock-batch-{i}"))
+            .build()
+            .expect("a thread pool can be built"),
+    )
+}
+
 /// A validation in progress: merges chunk results in order.
 pub struct JobRun<'o> {
     opts: &'o ValidateOptions,
@@ -370,15 +382,19 @@ pub struct JobRun<'o> {
 }
 
 impl<'o> JobRun<'o> {
-    /// A run with the options and setup of one job.
+    /// A run with the options and setup of one job, on a thread pool of its own.
     pub fn new(opts: &'o ValidateOptions, setup: &'o JobSetup) -> Self {
-        let pool = Arc::new(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(opts.threads)
-                .thread_name(|i| format!("bedrock-batch-{i}"))
-                .build()
-                .expect("a thread pool can be built"),
-        );
+        Self::with_pool(opts, setup, thread_pool(opts.threads))
+    }
+
+    /// A run with the options and setup of one job, on `pool` (shared by the jobs of one
+    /// run, so that `--group file` over thousands of files does not start thousands of
+    /// pools).
+    pub fn with_pool(
+        opts: &'o ValidateOptions,
+        setup: &'o JobSetup,
+        pool: Arc<rayon::ThreadPool>,
+    ) -> Self {
         JobRun {
             opts,
             setup,
