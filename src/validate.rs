@@ -347,7 +347,10 @@ impl JobSetup {
 
 /// Called with each chunk (file index, the chunk's bytes, its result) after its merge, for
 /// commands that write lines out (`shard`, `fix`).
-pub type ChunkSink<'s> = dyn FnMut(u32, &[u8], &ChunkResult) -> Result<()> + Send + 's;
+/// The sink's error type is the caller's own (`shard` stops with a `ShardError`); the run's
+/// own errors reach it through `From<Error>`.
+pub type ChunkSink<'s, E = Error> =
+    dyn FnMut(u32, &[u8], &ChunkResult) -> std::result::Result<(), E> + Send + 's;
 
 /// Called with each listed finding, in report order, as soon as it is final: when the job is
 /// done ([`JobRun::try_finish`]), since which findings are listed depends on the whole job
@@ -429,6 +432,17 @@ impl<'o> JobRun<'o> {
         progress: &dyn Progress,
         sink: &mut ChunkSink<'_>,
     ) -> Result<()> {
+        self.scan_all_with(files, progress, sink)
+    }
+
+    /// [`JobRun::scan_all`] with a sink that stops the scan with an error of its caller's
+    /// own type, which comes back unchanged (the run's own errors are converted into it).
+    pub fn scan_all_with<E: From<Error>>(
+        &mut self,
+        files: &[InputFile],
+        progress: &dyn Progress,
+        sink: &mut ChunkSink<'_, E>,
+    ) -> std::result::Result<(), E> {
         progress.start(total_bytes(files));
         self.paths = files.iter().map(|f| f.display.clone()).collect();
         for (index, file) in files.iter().enumerate() {
@@ -457,13 +471,13 @@ impl<'o> JobRun<'o> {
         });
     }
 
-    fn scan_file(
+    fn scan_file<E: From<Error>>(
         &mut self,
         index: u32,
         file: &InputFile,
         progress: &dyn Progress,
-        sink: &mut ChunkSink<'_>,
-    ) -> Result<()> {
+        sink: &mut ChunkSink<'_, E>,
+    ) -> std::result::Result<(), E> {
         let mut acc = FileAcc::default();
         let (opts, setup): (&'o ValidateOptions, &'o JobSetup) = (self.opts, self.setup);
         // Chunks per window. Workers wait for the slowest chunk at the end of each window, so
@@ -576,7 +590,7 @@ impl<'o> JobRun<'o> {
     /// kept one window ahead of the merge, so no worker waits for the slowest chunk of a
     /// window, and at most two windows of chunks are held at once.
     #[allow(clippy::too_many_arguments)]
-    fn pipeline<B: AsRef<[u8]> + Send + Sync>(
+    fn pipeline<B: AsRef<[u8]> + Send + Sync, E: From<Error>>(
         &mut self,
         index: u32,
         file: &InputFile,
@@ -586,12 +600,12 @@ impl<'o> JobRun<'o> {
         prefetch: &(dyn Fn(u64, usize) + Sync),
         mut next_window: impl FnMut() -> Result<Vec<Piece<B>>>,
         progress: &dyn Progress,
-        sink: &mut ChunkSink<'_>,
-    ) -> Result<()> {
+        sink: &mut ChunkSink<'_, E>,
+    ) -> std::result::Result<(), E> {
         type Checked = std::thread::Result<ChunkResult>;
         let pool = self.pool.clone();
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Checked)>();
-        pool.in_place_scope_fifo(|scope| -> Result<()> {
+        pool.in_place_scope_fifo(|scope| -> std::result::Result<(), E> {
             // Pieces sent to the pool and not merged yet, oldest first; results that arrived
             // before their predecessors'.
             let mut queue: std::collections::VecDeque<Arc<Piece<B>>> = Default::default();
@@ -644,7 +658,7 @@ impl<'o> JobRun<'o> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn merge(
+    fn merge<E: From<Error>>(
         &mut self,
         index: u32,
         file: &InputFile,
@@ -652,8 +666,8 @@ impl<'o> JobRun<'o> {
         chunk: &[u8],
         base: u64,
         mut result: ChunkResult,
-        sink: &mut ChunkSink<'_>,
-    ) -> Result<()> {
+        sink: &mut ChunkSink<'_, E>,
+    ) -> std::result::Result<(), E> {
         let line_base = acc.lines;
         for d in &mut result.diagnostics {
             if let Some(p) = d.position.as_mut() {

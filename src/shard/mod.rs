@@ -367,17 +367,15 @@ pub fn shard(
         cancel.clone(),
     )?;
     let mut run = JobRun::new(&vopts, &setup).with_line_status();
-    let scanned = run.scan_all(&inputs.files, progress.scan, &mut |file, chunk, result| {
+    let scanned = run.scan_all_with(&inputs.files, progress.scan, &mut |file, chunk, result| {
         collect.chunk(file, chunk, result)
     });
     if let Err(e) = scanned {
-        return Err(collect
-            .failure()
-            .unwrap_or(if cancel.load(Ordering::Relaxed) {
-                ShardError::Interrupted
-            } else {
-                ShardError::Input(e)
-            }));
+        // A read error after Ctrl-C is the interruption's doing.
+        return Err(match e {
+            ShardError::Input(_) if cancel.load(Ordering::Relaxed) => ShardError::Interrupted,
+            e => e,
+        });
     }
     let report = run.finish(&inputs.files);
     let collected = collect.finish()?;
@@ -685,8 +683,6 @@ struct Collector<'a> {
     /// Lines of the current file seen so far.
     lines: u64,
     out: Collected,
-    /// A write error, kept because the scan's error type cannot carry it.
-    failed: Option<ShardError>,
 }
 
 impl<'a> Collector<'a> {
@@ -751,24 +747,12 @@ impl<'a> Collector<'a> {
                 too_large: Vec::new(),
                 too_large_count: 0,
             },
-            failed: None,
         })
     }
 
-    /// The error that stopped the scan from inside the sink, if it was ours.
-    fn failure(&mut self) -> Option<ShardError> {
-        self.failed.take()
-    }
-
-    fn stop(&mut self, e: ShardError) -> crate::Error {
-        let message = e.to_string();
-        self.failed = Some(e);
-        crate::Error::Config(message)
-    }
-
-    fn chunk(&mut self, file: u32, chunk: &[u8], result: &ChunkResult) -> crate::Result<()> {
+    fn chunk(&mut self, file: u32, chunk: &[u8], result: &ChunkResult) -> Result<(), ShardError> {
         if self.cancel.load(Ordering::Relaxed) {
-            return Err(self.stop(ShardError::Interrupted));
+            return Err(ShardError::Interrupted);
         }
         if self.current != Some(file) {
             self.current = Some(file);
@@ -822,7 +806,7 @@ impl<'a> Collector<'a> {
                             .and_then(|()| spool.writer.write_all(b"\n"));
                         if let Err(e) = written {
                             let path = spool.path.clone();
-                            return Err(self.stop(ShardError::write(path, e)));
+                            return Err(ShardError::write(path, e));
                         }
                         spool.len += size;
                     } else {
@@ -846,7 +830,7 @@ impl<'a> Collector<'a> {
                         r.records += 1;
                         if let Err(e) = written {
                             let path = r.path.clone();
-                            return Err(self.stop(ShardError::write(path, e)));
+                            return Err(ShardError::write(path, e));
                         }
                     }
                 }
