@@ -82,14 +82,30 @@ where
         return Ok(args);
     };
     let name = words.last().copied().unwrap_or_default();
-    let cmd = A::augment_args(Command::new(name));
+    // The root's global flags (`--profile`) may come after the command's name too.
+    let globals = <super::Cli as clap::CommandFactory>::command();
+    let cmd = globals
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .fold(A::augment_args(Command::new(name)), |cmd, a| {
+            cmd.arg(a.clone())
+        });
     let flags = Config::load(&path)?.flags(&cmd, &words.join(" "), matches)?;
     if flags.is_empty() {
         return Ok(args);
     }
-    // The command line after the words naming the command (there are no global flags).
+    // The command line after the words naming the command (global flags may come before
+    // them).
     let argv: Vec<OsString> = std::env::args_os().collect();
-    let own = argv.get(1 + words.len()..).unwrap_or_default();
+    let start = (1..argv.len())
+        .find(|&i| {
+            words
+                .iter()
+                .enumerate()
+                .all(|(k, w)| argv.get(i + k).is_some_and(|a| a == w))
+        })
+        .map_or(argv.len(), |i| i + words.len());
+    let own = &argv[start..];
     let all = std::iter::once(OsString::from(name))
         .chain(flags)
         .chain(own.iter().cloned());
