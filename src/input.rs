@@ -234,6 +234,51 @@ pub struct JobInput {
 }
 
 impl InputSet {
+    /// Adds, for every file named on its own, the other files of its folder (not those of
+    /// its subfolders), as a folder's walk finds them: record files, and stray ones (F003).
+    /// So a changed file is judged as part of its job, the folder that is one S3 prefix;
+    /// the pre-commit hook hands over only the changed files (`validate --whole-folder`).
+    pub fn with_folder_mates(mut self) -> Result<InputSet> {
+        let mut folders: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter(|f| !f.in_folder)
+            .filter_map(|f| match &f.source {
+                SourceSpec::Path(p) => Some(p.parent().unwrap_or(Path::new("")).to_path_buf()),
+                SourceSpec::Stdin => None,
+            })
+            .collect();
+        folders.sort();
+        folders.dedup();
+        for folder in folders {
+            let listed = if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                &folder
+            };
+            let entries = std::fs::read_dir(listed).map_err(|e| Error::io(listed, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(listed, e))?;
+                // Links are followed, as a folder's walk (and `aws s3 sync`) follows them.
+                if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
+                    continue;
+                }
+                let path = folder.join(entry.file_name());
+                let shown = display(&path);
+                self.files.push(InputFile {
+                    is_stray: !is_record_file(&shown),
+                    display: Arc::from(shown.as_str()),
+                    source: SourceSpec::Path(path),
+                    in_folder: true,
+                });
+            }
+        }
+        // Stable, so a file named on its own comes before its listing and is the one kept.
+        self.files.sort_by(|a, b| a.display.cmp(&b.display));
+        self.files.dedup_by(|a, b| a.display == b.display);
+        Ok(self)
+    }
+
     /// Splits the set into jobs, in order of their names.
     ///
     /// A stray file belongs to the job of its folder; a folder (or, with

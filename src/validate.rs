@@ -62,6 +62,9 @@ pub struct ValidateOptions {
     /// The S3 URI the job's `inputDataConfig` will name: media referenced by `s3://` URI in
     /// records must sit under it (M013). `None` skips that check.
     pub input_s3_uri: Option<String>,
+    /// Read every file named on its own with the other files of its folder (see
+    /// [`input::InputSet::with_folder_mates`]): its job, as the service would read it.
+    pub whole_folder: bool,
 }
 
 impl Default for ValidateOptions {
@@ -78,6 +81,7 @@ impl Default for ValidateOptions {
             stdin_name: None,
             schema: None,
             input_s3_uri: None,
+            whole_folder: false,
         }
     }
 }
@@ -218,7 +222,7 @@ pub fn validate_with_progress(
     opts: &ValidateOptions,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let inputs = input::collect(paths, opts.stdin_name.as_deref())?;
+    let inputs = collect(paths, opts)?;
     let job = JobSetup::new(opts)?;
     let mut run = JobRun::new(opts, &job);
     run.scan_all(&inputs.files, progress, &mut |_, _, _| Ok(()))?;
@@ -245,7 +249,7 @@ pub fn validate_jobs(
     progress: &dyn Progress,
     mut sink: Option<&mut (dyn RunSink + Send)>,
 ) -> Result<Vec<Report>> {
-    let jobs = input::collect(paths, opts.stdin_name.as_deref())?.group(grouping);
+    let jobs = collect(paths, opts)?.group(grouping);
     let setup = JobSetup::new(opts)?;
     // One bar for the whole run: each job's scan only advances it.
     let all: Vec<InputFile> = jobs.iter().flat_map(|j| j.files.iter().cloned()).collect();
@@ -275,6 +279,16 @@ pub fn validate_jobs(
     }
     progress.finish();
     Ok(reports)
+}
+
+/// The input set `paths` name under `opts` (with `whole_folder`, every named file's folder).
+fn collect(paths: &[PathBuf], opts: &ValidateOptions) -> Result<input::InputSet> {
+    let set = input::collect(paths, opts.stdin_name.as_deref())?;
+    if opts.whole_folder {
+        set.with_folder_mates()
+    } else {
+        Ok(set)
+    }
 }
 
 /// Forwards only [`Progress::advance`]: the caller starts and finishes the bar.

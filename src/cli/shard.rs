@@ -217,6 +217,7 @@ impl ShardArgs {
                 stdin_name: self.stdin_filename.clone(),
                 schema: self.schema.clone(),
                 input_s3_uri: None,
+                whole_folder: false,
             },
             out: self.out.clone(),
             on_invalid: match self.on_invalid {

@@ -196,6 +196,12 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = GroupArg::All)]
     pub group: GroupArg,
 
+    /// Read each FILE with the other files of its folder (not of subfolders), so a changed
+    /// file is judged as part of its job; findings cover the whole folder. For pre-commit,
+    /// which hands over only the changed files (use with --group folder).
+    #[arg(long)]
+    pub whole_folder: bool,
+
     /// Read defaults from this config file instead of the bedrock-batch.toml found from the
     /// current folder upward.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
@@ -245,6 +251,7 @@ impl ValidateArgs {
             stdin_name: self.stdin_filename.clone(),
             schema: self.schema.clone(),
             input_s3_uri: self.input_s3_uri.clone(),
+            whole_folder: self.whole_folder,
         })
     }
 
