@@ -727,3 +727,41 @@ fn select_and_ignore_never_change_the_verdict() {
         .unwrap()
         .starts_with("Q005 job-has-too-few-records"));
 }
+
+/// `--whole-folder` (the pre-commit hook's): a file named alone is read with the other files
+/// of its folder, its job; without it, one 80-record file of a 240-record folder is a false
+/// Q005.
+#[test]
+fn whole_folder_judges_a_named_file_as_part_of_its_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch");
+    std::fs::create_dir_all(batch.join("sub")).unwrap();
+    for (k, name) in ["a", "b", "c"].iter().enumerate() {
+        let start = k as u64 * 80;
+        let text: String = (start..start + 80).map(|i| pandas_record(i) + "\n").collect();
+        std::fs::write(batch.join(format!("{name}.jsonl")), text).unwrap();
+    }
+    std::fs::write(batch.join("_SUCCESS"), "").unwrap();
+    // A subfolder is another job under --group folder: not read with `batch`.
+    std::fs::write(batch.join("sub/x.jsonl"), "{broken\n").unwrap();
+    let b = batch.join("b.jsonl");
+    let (alone, code) = validate_json(&["--group", "folder"], &[&b]);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&alone), ["Q005"]);
+    let (whole, code) = validate_json(&["--group", "folder", "--whole-folder"], &[&b]);
+    assert_eq!(code, 0, "{whole:#}");
+    assert_eq!(whole["summary"]["records"], 240);
+    assert_eq!(whole["summary"]["files"], 3);
+    // The stray file of the folder is reported as a folder's walk would.
+    assert_eq!(codes(&whole), ["F003"]);
+    assert_eq!(whole["verdict"]["status"], "Scheduled");
+    // Run from inside the folder, with a bare file name: the same job.
+    let out = bb()
+        .current_dir(&batch)
+        .args(["validate", "--format", "json", "--group", "folder", "--whole-folder", "b.jsonl"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["records"], 240);
+    assert_eq!(report["jobs"][0]["job"], ".");
+}
