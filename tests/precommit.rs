@@ -230,9 +230,9 @@ fn a_changed_file_is_judged_with_the_rest_of_its_folder() {
     git(repo, &["commit", "--quiet", "-m", "data"]);
     // Change one file: a new record in place of its last one.
     let b = repo.join("batch/part-b.jsonl");
-    let mut text: String = (80..159).map(|i| pandas_record(i) + "\n").collect();
-    text.push_str(&(pandas_record(1000) + "\n"));
-    fs::write(&b, &text).unwrap();
+    let mut data: String = (80..159).map(|i| pandas_record(i) + "\n").collect();
+    data.push_str(&(pandas_record(1000) + "\n"));
+    fs::write(&b, &data).unwrap();
     git(repo, &["add", "-A"]);
     let hook = |files: &[&str]| {
         let mut args = vec![
@@ -251,8 +251,8 @@ fn a_changed_file_is_judged_with_the_rest_of_its_folder() {
     assert!(out.contains("Checked 3 files, 240 records"), "{out}");
 
     // The changed file repeats an id of an unchanged one: found, though only it was handed.
-    text.push_str(&(pandas_record(3) + "\n"));
-    fs::write(&b, &text).unwrap();
+    data.push_str(&(pandas_record(3) + "\n"));
+    fs::write(&b, &data).unwrap();
     git(repo, &["add", "-A"]);
     let dup = hook(&["batch/part-b.jsonl"]);
     let out = text(&dup);
