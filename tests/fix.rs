@@ -1255,3 +1255,137 @@ fn out_given_a_uri_is_refused_and_nothing_is_created() {
         assert_eq!(names, ["in.jsonl"], "nothing created for {args:?}");
     }
 }
+
+/// `fix` never reports its own work back: ids it made (any `--record-id-format`) are not
+/// counted as R005; ids the user chose still are, judged as `validate` judges them.
+#[test]
+fn ids_fix_made_are_never_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..3000u64 {
+        let line = common::pandas_record(i);
+        // Every third record lost its id in the export; one has an id with a space.
+        let line = match i % 3 {
+            0 => line.replace(&format!("\"recordId\":\"{}\",", common::uuid_like(i)), ""),
+            _ if i == 1 => line.replace(&common::uuid_like(i), "ticket 1"),
+            _ => line,
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(dir.path().join("in.jsonl"), &text).unwrap();
+    for format in ["alnum", "uuid", "seq", "hash"] {
+        let out = dir.path().join(format!("fixed-{format}.jsonl"));
+        let r = run(
+            &[
+                "fix",
+                dir.path().join("in.jsonl").to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--add-record-ids",
+                "--record-id-format",
+                format,
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert_eq!(r.code, 0, "{format}: {}", r.stderr);
+        let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let r005: Vec<_> = report["remaining"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["code"] == "R005")
+            .collect();
+        assert_eq!(r005.len(), 1, "{format}: {report:#}");
+        assert_eq!(
+            r005[0]["count"], 1,
+            "only the user's \"ticket 1\": {report:#}"
+        );
+        // validate agrees: one R005 finding, for that one id.
+        let v = run(
+            &["validate", "--format", "json", out.to_str().unwrap()],
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(&v.stdout).unwrap();
+        assert_eq!(v["summary"]["by_code"]["R005"], 1, "{format}");
+        assert!(v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "R005"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("1 recordId is not plain")));
+    }
+}
+
+/// `shard` and `fix` say the same as `validate` about stray and compressed files of a
+/// folder; `shard`'s quarantine sits beside the job folders.
+#[test]
+fn stray_and_compressed_files_are_named_alike_by_every_command() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("a.jsonl"), common::pandas_records(120)).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(data.join("b.jsonl.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(format!("{}{{broken\n", common::pandas_record(500)).as_bytes())
+        .unwrap();
+    gz.finish().unwrap();
+    std::fs::write(data.join("_SUCCESS"), "").unwrap();
+    let d = data.to_str().unwrap();
+    let validate = run(&["validate", d], None);
+    assert!(
+        validate.stdout.contains("_SUCCESS: F003"),
+        "{}",
+        validate.stdout
+    );
+    assert!(
+        validate.stdout.contains("b.jsonl.gz: F001"),
+        "{}",
+        validate.stdout
+    );
+    let fixed = dir.path().join("fixed.jsonl");
+    let fix = run(&["fix", d, "--out", fixed.to_str().unwrap()], None);
+    let shard_out = dir.path().join("shards");
+    let shard = run(
+        &[
+            "shard",
+            d,
+            "--out",
+            shard_out.to_str().unwrap(),
+            "--on-invalid",
+            "quarantine",
+        ],
+        None,
+    );
+    for (cmd, r) in [("fix", &fix), ("shard", &shard)] {
+        assert!(
+            r.stdout.contains(&format!(
+                "not copied: {d}/_SUCCESS (not .jsonl; `validate` reports it as F003 stray-file"
+            )),
+            "{cmd}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains(&format!("read decompressed: {d}/b.jsonl.gz (the output is uncompressed .jsonl; `validate` reports compressed input as F001")),
+            "{cmd}: {}",
+            r.stdout
+        );
+    }
+    assert!(
+        shard
+            .stdout
+            .contains("rejected.jsonl, beside the job folders: not part of any job"),
+        "{}",
+        shard.stdout
+    );
+    assert!(shard_out.join("rejected.jsonl").is_file());
+    assert!(!shard_out.join("job-001/rejected.jsonl").exists());
+}

@@ -738,7 +738,9 @@ fn whole_folder_judges_a_named_file_as_part_of_its_job() {
     std::fs::create_dir_all(batch.join("sub")).unwrap();
     for (k, name) in ["a", "b", "c"].iter().enumerate() {
         let start = k as u64 * 80;
-        let text: String = (start..start + 80).map(|i| pandas_record(i) + "\n").collect();
+        let text: String = (start..start + 80)
+            .map(|i| pandas_record(i) + "\n")
+            .collect();
         std::fs::write(batch.join(format!("{name}.jsonl")), text).unwrap();
     }
     std::fs::write(batch.join("_SUCCESS"), "").unwrap();
@@ -758,7 +760,15 @@ fn whole_folder_judges_a_named_file_as_part_of_its_job() {
     // Run from inside the folder, with a bare file name: the same job.
     let out = bb()
         .current_dir(&batch)
-        .args(["validate", "--format", "json", "--group", "folder", "--whole-folder", "b.jsonl"])
+        .args([
+            "validate",
+            "--format",
+            "json",
+            "--group",
+            "folder",
+            "--whole-folder",
+            "b.jsonl",
+        ])
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -414,7 +414,12 @@ fn write_text_summary(
     if l.invalid_records > 0 {
         let what = match l.on_invalid {
             OnInvalid::Quarantine => {
-                format!("quarantined in {}", inside(out_name, "rejected.jsonl"))
+                // Beside the job folders, never inside one: a job folder is what gets
+                // uploaded as a job's prefix, and the service would read this file too.
+                format!(
+                    "quarantined in {}, beside the job folders: not part of any job",
+                    inside(out_name, "rejected.jsonl")
+                )
             }
             _ => "skipped".to_string(),
         };
@@ -425,6 +430,12 @@ fn write_text_summary(
     }
     if !dropped.is_empty() {
         writeln!(out, "Left out: {}", dropped.join(", "))?;
+    }
+    if !s.input.stray.is_empty() {
+        writeln!(out, "{}", report::stray_note(&s.input.stray))?;
+    }
+    if !s.input.decompressed.is_empty() {
+        writeln!(out, "{}", report::decompressed_note(&s.input.decompressed))?;
     }
     if let (Some(first), Some(last)) = (s.requests.first(), s.requests.last()) {
         let span = if first == last {

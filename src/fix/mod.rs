@@ -263,6 +263,8 @@ pub struct FixReport {
     pub removed: Vec<String>,
     /// Files in input folders that are not `.jsonl` and were not read.
     pub skipped: Vec<String>,
+    /// Compressed inputs, read decompressed (the output is uncompressed).
+    pub decompressed: Vec<String>,
 }
 
 impl FixReport {
@@ -582,6 +584,12 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
         .map(|f| f.display.to_string())
         .collect();
     let readable: Vec<usize> = (0..files.len()).filter(|&i| !files[i].is_stray).collect();
+    let decompressed: Vec<String> = readable
+        .iter()
+        .map(|&i| &files[i])
+        .filter(|f| f.compression() != input::Compression::None)
+        .map(|f| f.display.to_string())
+        .collect();
     let plans = plan(&files, &readable, opts)?;
 
     let mut spool = None;
@@ -694,7 +702,9 @@ pub fn fix(paths: &[PathBuf], opts: &FixOptions, progress: &dyn Progress) -> Res
         "rejected" => 1,
         _ => 2,
     });
-    Ok(fixer.report(opts, outputs, removed, skipped))
+    let mut report = fixer.report(opts, outputs, removed, skipped);
+    report.decompressed = decompressed;
+    Ok(report)
 }
 
 /// Decides the destinations and refuses the ones that would overwrite an input.
@@ -1419,6 +1429,7 @@ impl<'o> Fixer<'o> {
             remaining,
             removed,
             skipped,
+            decompressed: Vec::new(),
         }
     }
 }

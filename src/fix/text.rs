@@ -100,7 +100,14 @@ pub fn write(report: &FixReport, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if !report.skipped.is_empty() {
-        writeln!(out, "not read: {} (not .jsonl)", report.skipped.join(", "))?;
+        writeln!(out, "{}", crate::report::stray_note(&report.skipped))?;
+    }
+    if !report.decompressed.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            crate::report::decompressed_note(&report.decompressed)
+        )?;
     }
     if report.outputs.iter().any(|o| o.kind != "output") {
         writeln!(

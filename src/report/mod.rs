@@ -129,6 +129,25 @@ pub fn run_head(reports: &[Report]) -> Report {
     }
 }
 
+/// What `shard` and `fix` say about files of an input folder that are not `.jsonl` and that
+/// they do not copy: in the words `validate` uses for them (F003), so the three commands
+/// agree.
+pub fn stray_note(paths: &[String]) -> String {
+    format!(
+        "not copied: {} (not .jsonl; `validate` reports it as F003 stray-file: the service reads everything under the job's S3 prefix, so keep such files out of it)",
+        paths.join(", ")
+    )
+}
+
+/// What `shard` and `fix` say about compressed inputs they read: in the words `validate`
+/// uses for them (F001), so the three commands agree.
+pub fn decompressed_note(paths: &[String]) -> String {
+    format!(
+        "read decompressed: {} (the output is uncompressed .jsonl; `validate` reports compressed input as F001, as the service reads only uncompressed .jsonl files)",
+        paths.join(", ")
+    )
+}
+
 /// Keeps, of `items` in report order, the `cap` most severe findings (errors, then warnings,
 /// then infos; the earliest within a severity) and every job-level one, in their order.
 /// Returns whether any was dropped. The rule `--max-diagnostics` lists by.

@@ -255,6 +255,10 @@ pub struct InputTotals {
     pub records: u64,
     /// Bytes.
     pub bytes: u64,
+    /// Files of an input folder that are not `.jsonl` and were not copied (F003 in `validate`).
+    pub stray: Vec<String>,
+    /// Compressed inputs, read decompressed (F001 in `validate`).
+    pub decompressed: Vec<String>,
 }
 
 /// What was written.
@@ -510,6 +514,18 @@ pub fn shard(
             files: report.summary.files,
             records: report.summary.records,
             bytes: report.summary.bytes,
+            stray: inputs
+                .files
+                .iter()
+                .filter(|f| f.is_stray)
+                .map(|f| f.display.to_string())
+                .collect(),
+            decompressed: inputs
+                .files
+                .iter()
+                .filter(|f| !f.is_stray && f.compression() != input::Compression::None)
+                .map(|f| f.display.to_string())
+                .collect(),
         },
         output,
         left_out: LeftOut {
