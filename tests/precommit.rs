@@ -235,10 +235,12 @@ fn a_changed_file_is_judged_with_the_rest_of_its_folder() {
     fs::write(&b, &data).unwrap();
     git(repo, &["add", "-A"]);
     let hook = |files: &[&str]| {
+        // --verbose: pre-commit shows a passing hook's output only then.
         let mut args = vec![
             "try-repo",
             root.to_str().unwrap(),
             "bedrock-batch-validate",
+            "--verbose",
             "--files",
         ];
         args.extend_from_slice(files);
