@@ -245,7 +245,9 @@ impl InputSet {
             .filter(|f| !f.in_folder)
             .filter_map(|f| match &f.source {
                 SourceSpec::Path(p) => Some(p.parent().unwrap_or(Path::new("")).to_path_buf()),
-                SourceSpec::Stdin => None,
+                // Standard input has no folder; an S3 object's prefix is read with
+                // `validate s3://bucket/prefix/` instead.
+                _ => None,
             })
             .collect();
         folders.sort();
