@@ -150,9 +150,10 @@ pub struct BodySpec<'a> {
 
 /// Chooses and compiles the body check for a job.
 ///
-/// Without `--model-id` (and without `--schema`) bodies are not checked. A Converse-type job
-/// is checked with the Converse schema whatever the model; an InvokeModel job with its model's
-/// family; `--schema FILE` replaces both.
+/// A Converse-type job is checked with the Converse schema whatever the model, with or without
+/// `--model-id` (the Converse request shape does not depend on the model); an InvokeModel job
+/// with its model's family, so without `--model-id` its bodies are not checked; `--schema FILE`
+/// replaces both.
 pub fn body_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Result<BodySetup> {
     let mut setup = schema_check_for(resolution, opts)?;
     // M013 needs the job's input folder; it rides on the schema check (or on none).
@@ -183,8 +184,8 @@ fn schema_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Resu
         });
     }
     let family = match resolution {
+        _ if converse => Some(CONVERSE_FAMILY),
         None => None,
-        Some(_) if converse => Some(CONVERSE_FAMILY),
         Some(r) => r.family(),
     };
     let Some(family) = family else {
@@ -202,12 +203,20 @@ fn schema_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Resu
         path: format!("schemas/{family}.json"),
         message: e.to_string(),
     })?;
-    let check = SchemaCheck::new(
+    let mut check = SchemaCheck::new(
         &schema,
         format!("schemas/{family}.json"),
         Some(family),
         converse,
     )?;
+    if family == OPENAI_FAMILY {
+        if let Some(r) = resolution {
+            check.model_field = Some(JobModel {
+                input: r.input.clone(),
+                base_id: r.base_id.clone(),
+            });
+        }
+    }
     Ok(BodySetup {
         family: Some(family.to_string()),
         check: Some(Box::new(check)),
@@ -221,6 +230,45 @@ fn load_user_schema(path: &Path) -> Result<Value> {
         path: path.display().to_string(),
         message: format!("not valid JSON: {e}"),
     })
+}
+
+/// The family of gpt-oss bodies, whose optional `model` field must name the job's model.
+pub const OPENAI_FAMILY: &str = "openai-chat-completions";
+
+/// The job's model, for the gpt-oss `model` field check.
+#[derive(Clone, Debug)]
+struct JobModel {
+    /// The id as given with `--model-id`.
+    input: String,
+    /// The id without ARN wrapping or inference-profile prefix.
+    base_id: String,
+}
+
+impl JobModel {
+    /// Whether a body's `model` names this model. The service compares it with the model
+    /// the record is invoked with ("must match the one in the header", reference §6.10); a
+    /// batch job may name that model by its id, an inference profile or an ARN, so any form
+    /// that resolves to the same base model id is accepted (`openai.gpt-oss-120b-1:0`,
+    /// `us.openai.gpt-oss-120b-1:0`, `arn:aws:bedrock:…:foundation-model/openai.gpt-oss-120b-1:0`).
+    /// OpenAI's own names (`gpt-oss-120b`) are not Bedrock ids and are refused.
+    fn accepts(&self, model: &str) -> bool {
+        model == self.input
+            || model == self.base_id
+            || crate::models::Catalog::embedded().resolve(model).base_id == self.base_id
+    }
+
+    fn finding(&self, model: &str) -> BodyFinding {
+        BodyFinding {
+            code: RuleCode::M005,
+            pointer: "/model".into(),
+            message: format!(
+                "`model` is \"{}\" but the job runs `{}`; a gpt-oss body's model must name the job's model (its id `{}`, an inference profile or ARN of it), or be left out",
+                crate::text::shorten(model, 80),
+                self.input,
+                self.base_id
+            ),
+        }
+    }
 }
 
 /// Families whose conversations must start with a user turn (M007), and whether leading
@@ -245,7 +293,12 @@ pub struct SchemaCheck {
     /// For failing bodies only: detailed errors over a `serde_json::Value`.
     validator: Validator,
     first_turn: Option<bool>,
+    /// The message roles the schema accepts, when it lists them: M007 judges only the order
+    /// of valid turns, a role the schema refuses is its finding (M005) alone.
+    roles: Option<Vec<String>>,
     converse: bool,
+    /// For gpt-oss bodies: the job's model, which a `model` field must name.
+    model_field: Option<JobModel>,
 }
 
 impl SchemaCheck {
@@ -274,8 +327,19 @@ impl SchemaCheck {
             fast,
             validator,
             first_turn: family.and_then(first_turn_rule),
+            roles: message_roles(schema),
             converse,
+            model_field: None,
         })
+    }
+
+    /// Whether `role`, the first turn that counts, breaks the first-turn rule (M007).
+    fn first_role_is_wrong(&self, role: &str) -> bool {
+        role != "user"
+            && self
+                .roles
+                .as_ref()
+                .is_none_or(|roles| roles.iter().any(|r| r == role))
     }
 
     /// Whether the semantic rules pass, on the body's tape (the fast path).
@@ -284,6 +348,13 @@ impl SchemaCheck {
         if self.converse && body.get("toolConfig").is_some() {
             return false;
         }
+        if let Some(job) = &self.model_field {
+            if let Some(model) = body.get("model").and_then(|m| m.as_string()) {
+                if !job.accepts(&model) {
+                    return false;
+                }
+            }
+        }
         if let Some(skip_system) = self.first_turn {
             if let Some(messages) = body.get("messages").and_then(|m| m.as_array()) {
                 let role = |m: &TapeNode<'a>| m.get("role").and_then(|r| r.as_string());
@@ -291,7 +362,7 @@ impl SchemaCheck {
                     .elements()
                     .find(|m| !(skip_system && role(m).as_deref() == Some("system")));
                 if let Some(m) = first {
-                    if role(&m).is_some_and(|r| r != "user") {
+                    if role(&m).is_some_and(|r| self.first_role_is_wrong(&r)) {
                         return false;
                     }
                 }
@@ -308,7 +379,7 @@ impl SchemaCheck {
                 });
                 if let Some((i, m)) = first {
                     let role = m.get("role").and_then(Value::as_str);
-                    if role.is_some_and(|r| r != "user") {
+                    if role.is_some_and(|r| self.first_role_is_wrong(r)) {
                         out.push(BodyFinding {
                             code: RuleCode::M007,
                             pointer: format!("/messages/{i}/role"),
@@ -318,6 +389,13 @@ impl SchemaCheck {
                             ),
                         });
                     }
+                }
+            }
+        }
+        if let Some(job) = &self.model_field {
+            if let Some(model) = body.get("model").and_then(Value::as_str) {
+                if !job.accepts(model) {
+                    out.push(job.finding(model));
                 }
             }
         }
@@ -409,6 +487,77 @@ impl BodyCheck for SchemaCheck {
         // Findings of one body in pointer order, so output is stable.
         out.listed[start..].sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
     }
+}
+
+/// Follows local `$ref`s (`#/$defs/…`) from `node` until a schema without one.
+fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    // A bound, so a schema whose references loop cannot hang the check.
+    for _ in 0..32 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(target) => node = target,
+                None => break,
+            },
+            None => break,
+        }
+    }
+    node
+}
+
+/// A schema and the alternatives it delegates to (`then`, `else`, `allOf`, `anyOf`, `oneOf`
+/// members, a few levels deep), `$ref`s followed: where a family's fields may be declared.
+fn branches<'a>(root: &'a Value, node: &'a Value) -> Vec<&'a Value> {
+    let mut out = vec![deref(root, node)];
+    let mut i = 0;
+    // Families nest at most two levels of alternatives; the bound keeps a loop finite.
+    while i < out.len() && out.len() < 64 {
+        let n = out[i];
+        for key in ["then", "else"] {
+            if let Some(b) = n.get(key) {
+                out.push(deref(root, b));
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(Value::Array(bs)) = n.get(key) {
+                out.extend(bs.iter().map(|b| deref(root, b)));
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every subschema reached from the root through `keys` (`properties`, `items`, …), over all
+/// branches on the way.
+fn subschemas<'a>(root: &'a Value, keys: &[&str]) -> Vec<&'a Value> {
+    let mut nodes = branches(root, root);
+    for key in keys {
+        nodes = nodes
+            .iter()
+            .filter_map(|n| n.get(*key))
+            .flat_map(|n| branches(root, n))
+            .collect();
+    }
+    nodes
+}
+
+/// The message roles a schema lists (`messages` → items → `role`: `enum` or `const`), over
+/// all its branches; `None` when it lists none.
+fn message_roles(schema: &Value) -> Option<Vec<String>> {
+    let mut roles: Vec<String> = Vec::new();
+    for role in subschemas(schema, &["properties", "messages", "items", "properties", "role"]) {
+        let values: Vec<&Value> = match (role.get("enum"), role.get("const")) {
+            (Some(Value::Array(all)), _) => all.iter().collect(),
+            (_, Some(one)) => vec![one],
+            _ => continue,
+        };
+        for v in values.into_iter().filter_map(Value::as_str) {
+            if !roles.iter().any(|r| r == v) {
+                roles.push(v.to_string());
+            }
+        }
+    }
+    (!roles.is_empty()).then_some(roles)
 }
 
 /// The one place where schema error kinds become rule codes. Every kind is listed, so a
@@ -620,17 +769,28 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
                 plural_s(*limit)
             ),
         ),
-        K::Enum { options } => range(
-            out,
-            code,
-            &at,
-            format!(
-                "{} is {}, expected one of {}",
-                field(&at),
-                value_text(),
-                short_json(options)
-            ),
-        ),
+        K::Enum { options } => {
+            // A `system` turn where the family takes the system prompt beside the messages.
+            let hint = if at.ends_with("/role")
+                && body.pointer(&at).and_then(Value::as_str) == Some("system")
+                && options.as_array().is_some_and(|o| !o.contains(&Value::from("system")))
+            {
+                "; this model takes the system prompt in the top-level `system` field, not as a message"
+            } else {
+                ""
+            };
+            range(
+                out,
+                code,
+                &at,
+                format!(
+                    "{} is {}, expected one of {}{hint}",
+                    field(&at),
+                    value_text(),
+                    short_json(options)
+                ),
+            )
+        }
         K::Constant { expected_value } => range(
             out,
             code,

@@ -595,9 +595,52 @@ def findings(
     return ordered(out, line)
 
 
-def semantic(family: str, body: dict, converse: bool) -> list[tuple[str, str]]:
-    """M007 / M008, mirroring src/schema.rs (`first_turn_rule`, the Converse toolConfig check)."""
+def message_roles(schema: dict) -> set[str] | None:
+    """The roles a schema lists for messages[].role over all its branches (src/schema.rs
+    `message_roles`); None when it lists none."""
+
+    def deref(node):
+        for _ in range(32):
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                break
+            node = schema
+            for token in ref[2:].split("/"):
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def branches(node):
+        out, i = [deref(node)], 0
+        while i < len(out) and len(out) < 64:
+            n = out[i]
+            for key in ("then", "else"):
+                if isinstance(n, dict) and key in n:
+                    out.append(deref(n[key]))
+            for key in ("allOf", "anyOf", "oneOf"):
+                if isinstance(n, dict) and isinstance(n.get(key), list):
+                    out.extend(deref(b) for b in n[key])
+            i += 1
+        return out
+
+    nodes = branches(schema)
+    for key in ("properties", "messages", "items", "properties", "role"):
+        nodes = [b for n in nodes if isinstance(n, dict) and key in n for b in branches(n[key])]
+    roles: set[str] = set()
+    for n in nodes:
+        values = n.get("enum") if isinstance(n.get("enum"), list) else (
+            [n["const"]] if "const" in n else []
+        )
+        roles.update(v for v in values if isinstance(v, str))
+    return roles or None
+
+
+def semantic(
+    family: str, body: dict, converse: bool, schema: dict | None = None
+) -> list[tuple[str, str]]:
+    """M007 / M008, mirroring src/schema.rs (`first_turn_rule`, the Converse toolConfig check).
+    M007 judges only roles the schema accepts: a role it refuses is its M005 alone."""
     out = []
+    roles = message_roles(schema) if schema is not None else None
     skip_system = {
         "anthropic-claude-messages": False,
         "amazon-nova-messages-v1": False,
@@ -610,7 +653,7 @@ def semantic(family: str, body: dict, converse: bool) -> list[tuple[str, str]]:
             role = m.get("role") if isinstance(m, dict) else None
             if skip_system and role == "system":
                 continue
-            if isinstance(role, str) and role != "user":
+            if isinstance(role, str) and role != "user" and (roles is None or role in roles):
                 out.append(("M007", f"/modelInput/messages/{i}/role"))
             break
     if converse and isinstance(body, dict) and "toolConfig" in body:
@@ -845,7 +888,7 @@ def check_rules(rep: Report, validators: dict, catalog: dict, rust: str | None) 
                 for n, record in enumerate(records, 1):
                     body = record["modelInput"]
                     both = findings(validators[family], body) + semantic(
-                        family, body, converse
+                        family, body, converse, validators[family].schema
                     )
                     found += [(n, c, p) for c, p in ordered(both, record["_line"])]
             return found

@@ -1,0 +1,301 @@
+//! Body diagnostics through the real binary, on inputs shaped like the ones users produce:
+//! thousands of records with UUID `recordId`s, bodies written for another model family or
+//! invocation type, misspelled fields. Each problem must come out as one finding that says
+//! what to do.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// A UUID-v4-shaped id, different for every `i` (as AWS's own samples and `uuid.uuid4()` use).
+fn uuid(i: u64) -> String {
+    // splitmix64: well-spread bits from a counter, so ids look random but are reproducible.
+    let mut next = {
+        let mut state = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+        move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    };
+    let (a, b) = (next(), next());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        8 + (b >> 62),
+        (b >> 48) & 0xfff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// One JSONL line: `{"recordId": uuid(i), "modelInput": body}`.
+fn line(i: u64, body: &Value) -> String {
+    json!({"recordId": uuid(i), "modelInput": body}).to_string() + "\n"
+}
+
+fn claude_body(i: u64) -> Value {
+    json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 512,
+           "messages": [{"role": "user", "content": [{"type": "text", "text": format!("Summarize ticket {i}.")}]}]})
+}
+
+fn converse_body(i: u64) -> Value {
+    json!({"messages": [{"role": "user", "content": [{"text": format!("Summarize ticket {i}.")}]}],
+           "inferenceConfig": {"maxTokens": 512, "temperature": 0.2}})
+}
+
+fn gpt_oss_body(i: u64) -> Value {
+    json!({"messages": [{"role": "developer", "content": "Be terse."},
+                        {"role": "user", "content": format!("Summarize ticket {i}.")}],
+           "max_completion_tokens": 256})
+}
+
+/// `n` lines of `good(i)`, with `bad` bodies put at the given 1-based lines.
+fn file_with(n: u64, good: fn(u64) -> Value, bad: &[(u64, Value)]) -> String {
+    (1..=n)
+        .map(|i| match bad.iter().find(|(at, _)| *at == i) {
+            Some((_, body)) => line(i, body),
+            None => line(i, &good(i)),
+        })
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The (line, code, pointer) of every diagnostic whose code starts with `prefix`.
+fn findings(report: &Value, prefix: &str) -> Vec<(u64, String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with(prefix))
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["code"].as_str().unwrap().to_string(),
+                d["pointer"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn message_at(report: &Value, line: u64, code: &str) -> String {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["line"] == line && d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} at line {line}: {report:#}"))["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn converse_jobs_check_bodies_with_or_without_a_model_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = [
+        (1234, json!({"inferenceConfig": {"maxTokens": 100}})),
+        (2999, json!({"messages": [{"role": "user", "content": "a string, not blocks"}]})),
+    ];
+    let path = write(
+        dir.path(),
+        "converse.jsonl",
+        &file_with(3000, converse_body, &bad),
+    );
+    let want = vec![
+        (1234, "M001".to_string(), "/modelInput/messages".to_string()),
+        (
+            2999,
+            "M003".to_string(),
+            "/modelInput/messages/0/content".to_string(),
+        ),
+    ];
+    for model in [
+        None,
+        Some("anthropic.claude-3-5-haiku-20241022-v1:0"),
+        Some("us.amazon.nova-pro-v1:0"),
+    ] {
+        let mut args = vec!["--invocation-type", "Converse", "--select", "M"];
+        if let Some(m) = model {
+            args.extend(["--model-id", m]);
+        }
+        let (report, exit) = validate_json(&args, &[&path]);
+        assert_eq!(report["family"], "converse", "{model:?}");
+        assert_eq!(report["invocation_type"], "Converse");
+        assert_eq!(findings(&report, "M"), want, "{model:?}");
+        assert_eq!(exit, 1);
+        assert_eq!(report["summary"]["records"], 3000);
+    }
+    // An InvokeModel job without a model id has no body schema: nothing is checked.
+    let (report, exit) = validate_json(&["--select", "M"], &[&path]);
+    assert_eq!(report["family"], Value::Null);
+    assert!(findings(&report, "M").is_empty(), "{report:#}");
+    assert_eq!(exit, 0);
+}
+
+#[test]
+fn gpt_oss_model_field_must_name_the_jobs_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_model = |i: u64, model: Value| {
+        let mut b = gpt_oss_body(i);
+        b["model"] = model;
+        b
+    };
+    // Accepted: the job's model by its id, an inference profile or an ARN of it, or no field.
+    let accepted = [
+        (10, with_model(10, json!("openai.gpt-oss-120b-1:0"))),
+        (20, with_model(20, json!("us.openai.gpt-oss-120b-1:0"))),
+        (
+            30,
+            with_model(
+                30,
+                json!("arn:aws:bedrock:us-west-2::foundation-model/openai.gpt-oss-120b-1:0"),
+            ),
+        ),
+    ];
+    // Refused: an OpenAI model, the other gpt-oss size, OpenAI's own name for the model.
+    let refused = [
+        (500, with_model(500, json!("gpt-4o-mini"))),
+        (1500, with_model(1500, json!("openai.gpt-oss-20b-1:0"))),
+        (1999, with_model(1999, json!("gpt-oss-120b"))),
+    ];
+    let bad: Vec<(u64, Value)> = accepted.iter().chain(&refused).cloned().collect();
+    let path = write(dir.path(), "oss.jsonl", &file_with(2000, gpt_oss_body, &bad));
+    for job in [
+        "openai.gpt-oss-120b-1:0",
+        "us.openai.gpt-oss-120b-1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.openai.gpt-oss-120b-1:0",
+    ] {
+        let (report, exit) = validate_json(&["--select", "M", "--model-id", job], &[&path]);
+        let want: Vec<_> = refused
+            .iter()
+            .map(|(at, _)| (*at, "M005".to_string(), "/modelInput/model".to_string()))
+            .collect();
+        assert_eq!(findings(&report, "M"), want, "job {job}");
+        assert_eq!(exit, 1);
+        let msg = message_at(&report, 500, "M005");
+        assert!(
+            msg.contains("\"gpt-4o-mini\"") && msg.contains(job) && msg.contains("left out"),
+            "{msg}"
+        );
+    }
+    // The 20b job refuses the 120b names and accepts its own.
+    let (report, _) = validate_json(
+        &["--select", "M", "--model-id", "openai.gpt-oss-20b-1:0"],
+        &[&path],
+    );
+    let lines: Vec<u64> = findings(&report, "M").iter().map(|f| f.0).collect();
+    assert_eq!(lines, vec![10, 20, 30, 500, 1999]);
+}
+
+#[test]
+fn one_problem_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    // Claude and Nova: a `system` first turn is a role the schema refuses (M005), not also a
+    // conversation that starts wrongly (M007); an `assistant` first turn is M007 alone.
+    let mut system_first = claude_body(7);
+    system_first["messages"] = json!([{"role": "system", "content": "Be terse."},
+                                      {"role": "user", "content": "Hi"}]);
+    let mut assistant_first = claude_body(8);
+    assistant_first["messages"] = json!([{"role": "assistant", "content": "Hello"},
+                                         {"role": "user", "content": "Hi"}]);
+    let path = write(
+        dir.path(),
+        "claude.jsonl",
+        &file_with(
+            1500,
+            claude_body,
+            &[(700, system_first), (1400, assistant_first)],
+        ),
+    );
+    let (report, _) = validate_json(
+        &[
+            "--select",
+            "M",
+            "--model-id",
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+        ],
+        &[&path],
+    );
+    assert_eq!(
+        findings(&report, "M"),
+        vec![
+            (
+                700,
+                "M005".to_string(),
+                "/modelInput/messages/0/role".to_string()
+            ),
+            (
+                1400,
+                "M007".to_string(),
+                "/modelInput/messages/0/role".to_string()
+            ),
+        ]
+    );
+    assert!(
+        message_at(&report, 700, "M005").contains("top-level `system` field"),
+        "{report:#}"
+    );
+
+    // Mistral chat: `developer` is not a Mistral role (M005 only).
+    let mistral = |i: u64| json!({"messages": [{"role": "user", "content": format!("q{i}")}]});
+    let developer = json!({"messages": [{"role": "developer", "content": "x"}, {"role": "user", "content": "y"}]});
+    let path = write(
+        dir.path(),
+        "mistral.jsonl",
+        &file_with(200, mistral, &[(150, developer)]),
+    );
+    for model in [
+        "mistral.mistral-large-2407-v1:0",
+        "mistral.mistral-large-2402-v1:0",
+    ] {
+        let (report, _) = validate_json(&["--select", "M", "--model-id", model], &[&path]);
+        assert_eq!(
+            findings(&report, "M"),
+            vec![(
+                150,
+                "M005".to_string(),
+                "/modelInput/messages/0/role".to_string()
+            )],
+            "{model}"
+        );
+    }
+
+    // Titan embeddings: a string dimension is one wrong value, not a wrong type and a wrong value.
+    let titan = |i: u64| json!({"inputText": format!("doc {i}"), "dimensions": 512});
+    let path = write(
+        dir.path(),
+        "titan.jsonl",
+        &file_with(
+            300,
+            titan,
+            &[(
+                299,
+                json!({"inputText": "x", "dimensions": "1024", "normalize": true}),
+            )],
+        ),
+    );
+    let (report, _) = validate_json(
+        &["--select", "M", "--model-id", "amazon.titan-embed-text-v2:0"],
+        &[&path],
+    );
+    assert_eq!(
+        findings(&report, "M"),
+        vec![(
+            299,
+            "M005".to_string(),
+            "/modelInput/dimensions".to_string()
+        )]
+    );
+}
