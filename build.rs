@@ -38,6 +38,20 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
+    // A real model id per family (`fixtures/families/<family>/model.txt`), for messages that
+    // suggest one. The Converse family has no model of its own.
+    code.push_str("/// A model id per body family, from `fixtures/families/<family>/model.txt`.\npub const FAMILY_EXAMPLES: &[(&str, &str)] = &[\n");
+    for (name, _) in &families {
+        let model = root.join("fixtures/families").join(name).join("model.txt");
+        println!("cargo:rerun-if-changed={}", model.display());
+        if name == "converse" {
+            continue;
+        }
+        if let Ok(id) = fs::read_to_string(&model) {
+            writeln!(code, "    ({name:?}, {:?}),", id.trim()).unwrap();
+        }
+    }
+    code.push_str("];\n");
     fs::write(Path::new(&out).join("schemas.rs"), code).expect("write schemas.rs");
 
     // Rule examples: (code, case.json, [(name, bytes)] of the failing input, same for passing).

@@ -69,6 +69,12 @@ impl BodyFindings {
         self.unlisted = [0; RULES.len()];
     }
 
+    /// Whether findings of `code` are kept (selected and not ignored): a check may report a
+    /// problem differently when its own rule is off.
+    pub fn is_enabled(&self, code: RuleCode) -> bool {
+        self.enabled.is_enabled(code)
+    }
+
     /// Whether the next finding would be listed: checks may skip building messages when not.
     pub fn has_room(&self) -> bool {
         self.listed.len() < self.max_listed
@@ -447,7 +453,20 @@ impl ChunkChecker<'_, '_> {
         if self.rules.rules.is_enabled(RuleCode::L008) {
             self.count(RuleCode::L008, env.duplicate_keys_unlisted);
         }
+        // A line of the OpenAI Batch API (`custom_id`, `method`, `url`, `body`) has the request
+        // one level off and under other names: one R001 that says how to convert it, instead
+        // of R001, R003 and an R007 per key. Still R001: the record has no modelInput, so the
+        // Validating phase fails the job.
+        let openai_line = env.model_input.is_none() && is_openai_batch_line(&env.unknown_keys);
         match env.model_input {
+            None if openai_line => self.emit(
+                RuleCode::R001,
+                start,
+                rel_line,
+                first,
+                Some(String::new()),
+                || "record has no modelInput: this is an OpenAI Batch API request line (custom_id, method, url, body); a Bedrock record is {\"recordId\": <custom_id>, \"modelInput\": <body without its \"model\">}, with the model chosen by the job (--model-id)".into(),
+            ),
             None => self.emit(
                 RuleCode::R001,
                 start,
@@ -539,6 +558,7 @@ impl ChunkChecker<'_, '_> {
             }
         }
         match env.record_id {
+            None if openai_line => {}
             None => self.emit(
                 RuleCode::R003,
                 start,
@@ -592,6 +612,9 @@ impl ChunkChecker<'_, '_> {
             }
         }
         for (m, key) in &env.unknown_keys {
+            if openai_line && OPENAI_BATCH_KEYS.contains(&key.as_str()) {
+                continue;
+            }
             self.emit(
                 RuleCode::R007,
                 start,
@@ -863,6 +886,16 @@ pub fn record_id_oddity(id: &str) -> Option<String> {
     } else {
         format!("holds '{c}'")
     })
+}
+
+/// The top-level keys of an OpenAI Batch API request line.
+const OPENAI_BATCH_KEYS: &[&str] = &["custom_id", "method", "url", "body"];
+
+/// Whether a record's unknown top-level keys are those of an OpenAI Batch API line: `body`
+/// and at least one of `custom_id`, `method`, `url`.
+fn is_openai_batch_line(keys: &[(crate::json::Member, String)]) -> bool {
+    let has = |k: &str| keys.iter().any(|(_, key)| key == k);
+    has("body") && (has("custom_id") || has("method") || has("url"))
 }
 
 /// The end of the chunk that starts at `start`: just after the first `\n` at or beyond

@@ -23,6 +23,9 @@ use crate::schema_tape::{BodyTape, TapeJson, TapeNode};
 use crate::text::plural_s;
 use crate::InvocationType;
 
+mod hints;
+mod shape;
+
 include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
 
 thread_local! {
@@ -209,7 +212,12 @@ fn schema_check_for(resolution: Option<&Resolution>, opts: BodySpec<'_>) -> Resu
         Some(family),
         converse,
     )?;
-    if family == OPENAI_FAMILY {
+    check.shape = Some(shape::JobShape {
+        family: family.to_string(),
+        converse,
+        model_family: resolution.and_then(Resolution::family).map(str::to_string),
+    });
+    if family == OPENAI_FAMILY && !converse {
         if let Some(r) = resolution {
             check.model_field = Some(JobModel {
                 input: r.input.clone(),
@@ -299,6 +307,15 @@ pub struct SchemaCheck {
     converse: bool,
     /// For gpt-oss bodies: the job's model, which a `model` field must name.
     model_field: Option<JobModel>,
+    /// The schema itself, for "did you mean" (the fields it declares where one was refused).
+    schema: Value,
+    /// Whether a misspelled field and the required field it stands for are one finding
+    /// (catalog families). A user's `--schema` gets the schema's errors one by one, each with
+    /// its hint, so they read as its validator reports them.
+    pair_slips: bool,
+    /// The job's family and invocation type, for recognising a body of another shape (M014;
+    /// catalog families only: a user's `--schema` has no family to compare with).
+    shape: Option<shape::JobShape>,
 }
 
 impl SchemaCheck {
@@ -330,6 +347,9 @@ impl SchemaCheck {
             roles: message_roles(schema),
             converse,
             model_field: None,
+            schema: schema.clone(),
+            pair_slips: family.is_some(),
+            shape: None,
         })
     }
 
@@ -450,7 +470,16 @@ impl BodyCheck for SchemaCheck {
             }
         };
         let start = out.listed.len();
-        if self.validator.is_valid(&value) {
+        let valid = self.validator.is_valid(&value);
+        if !valid && out.is_enabled(RuleCode::M014) {
+            // A body written for another family or invocation type is one finding, not the
+            // field findings (and semantic ones) its shape would cause.
+            if let Some(f) = self.shape.as_ref().and_then(|s| s.diagnose(&value)) {
+                out.push(f);
+                return;
+            }
+        }
+        if valid {
             // Nothing to list.
         } else if crate::json::more_values_than(body.as_bytes(), MAX_ENUMERATED_VALUES) {
             // `iter_errors` collects every error before yielding the first, a few hundred
@@ -458,7 +487,7 @@ impl BodyCheck for SchemaCheck {
             // its first error only.
             if let Err(error) = self.validator.validate(&value) {
                 let from = out.listed.len();
-                push_error(&error, &value, out);
+                push_error(&error, &value, &Slips::default(), out);
                 for f in &mut out.listed[from..] {
                     f.message.push_str(&format!(
                         " (first schema error only: the body has more than {} values)",
@@ -467,9 +496,18 @@ impl BodyCheck for SchemaCheck {
                 }
             }
         } else {
-            for error in self.validator.iter_errors(&value) {
+            let errors: Vec<_> = self.validator.iter_errors(&value).collect();
+            let slips = self.slips(&errors);
+            for error in &errors {
+                if let ValidationErrorKind::Required { property } = error.kind() {
+                    let name = property.as_str().unwrap_or_default();
+                    if slips.absorbs(error.instance_path().as_str(), name) {
+                        // Named by the misspelled field's finding instead.
+                        continue;
+                    }
+                }
                 if out.has_room() {
-                    push_error(&error, &value, out);
+                    push_error(error, &value, &slips, out);
                 } else {
                     // Past the listing limit only the count matters: build no messages.
                     let n = match error.kind() {
@@ -545,7 +583,10 @@ fn subschemas<'a>(root: &'a Value, keys: &[&str]) -> Vec<&'a Value> {
 /// all its branches; `None` when it lists none.
 fn message_roles(schema: &Value) -> Option<Vec<String>> {
     let mut roles: Vec<String> = Vec::new();
-    for role in subschemas(schema, &["properties", "messages", "items", "properties", "role"]) {
+    for role in subschemas(
+        schema,
+        &["properties", "messages", "items", "properties", "role"],
+    ) {
         let values: Vec<&Value> = match (role.get("enum"), role.get("const")) {
             (Some(Value::Array(all)), _) => all.iter().collect(),
             (_, Some(one)) => vec![one],
@@ -602,7 +643,123 @@ fn rule_for(kind: &ValidationErrorKind) -> RuleCode {
     }
 }
 
-fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut BodyFindings) {
+/// The fields of a failing body that stand for other fields ("did you mean"), worked out over
+/// all of the body's schema errors before any is reported, so that what is listed and what is
+/// counted agree.
+#[derive(Default)]
+struct Slips {
+    /// (object pointer, unexpected name) → the suggestion for it.
+    suggested: Vec<(String, String, hints::Suggestion)>,
+    /// (object pointer, required name) named by a suggestion: not reported on their own.
+    absorbed: Vec<(String, String)>,
+}
+
+impl Slips {
+    fn absorbs(&self, object: &str, name: &str) -> bool {
+        self.absorbed.iter().any(|(o, n)| o == object && n == name)
+    }
+
+    fn for_field(&self, object: &str, name: &str) -> Option<&hints::Suggestion> {
+        self.suggested
+            .iter()
+            .find(|(o, n, _)| o == object && n == name)
+            .map(|(_, _, s)| s)
+    }
+}
+
+/// Bounds the pairing work on a hostile body with thousands of refused fields: past this
+/// many, fields are reported without a suggestion.
+const MAX_SUGGESTIONS: usize = 256;
+
+impl SchemaCheck {
+    /// Suggestions for the refused fields among `errors`, and the missing required fields
+    /// they stand for (see [`hints`]).
+    fn slips(&self, errors: &[jsonschema::ValidationError<'_>]) -> Slips {
+        let mut slips = Slips::default();
+        let missing_at = |object: &str| -> Vec<&str> {
+            errors
+                .iter()
+                .filter(|e| e.instance_path().as_str() == object)
+                .filter_map(|e| match e.kind() {
+                    ValidationErrorKind::Required { property } => property.as_str(),
+                    _ => None,
+                })
+                .collect()
+        };
+        for error in errors {
+            let (ValidationErrorKind::AdditionalProperties { unexpected }
+            | ValidationErrorKind::UnevaluatedProperties { unexpected }) = error.kind()
+            else {
+                continue;
+            };
+            // The schema object holding the refused keyword: its declared fields are the
+            // candidates.
+            let keyword = error.schema_path().as_str();
+            let Some(node) = keyword
+                .rsplit_once('/')
+                .and_then(|(parent, _)| self.schema.pointer(parent))
+            else {
+                continue;
+            };
+            let object = error.instance_path().as_str();
+            let missing = missing_at(object);
+            for name in unexpected {
+                if slips.suggested.len() >= MAX_SUGGESTIONS {
+                    return slips;
+                }
+                if !hint_unexpected(name).is_empty() {
+                    // A field with its own explanation (modelId, stream, …).
+                    continue;
+                }
+                let Some(s) = hints::suggest(&self.schema, node, name, &missing) else {
+                    continue;
+                };
+                if self.pair_slips
+                    && s.same_level
+                    && missing.contains(&s.path.as_str())
+                    && !slips.absorbs(object, &s.path)
+                {
+                    slips.absorbed.push((object.to_string(), s.path.clone()));
+                }
+                slips.suggested.push((object.to_string(), name.clone(), s));
+            }
+        }
+        slips
+    }
+}
+
+/// The "did you mean" part of a refused field's message.
+fn suggestion_text(s: &hints::Suggestion, absorbed: bool, body: &Value, object: &str) -> String {
+    if !s.same_level {
+        let (holder, _) = s.path.split_once('/').unwrap_or((&s.path, ""));
+        return format!(
+            "; did you mean `{}`? (the setting goes inside `{holder}`)",
+            s.path
+        );
+    }
+    let mut intended = object.to_string();
+    push_pointer_token(&mut intended, &s.path);
+    if absorbed {
+        format!(
+            "; did you mean `{}`, which is required and missing?",
+            s.path
+        )
+    } else if body.pointer(&intended).is_some() {
+        format!(
+            "; did you mean `{}`? (the body also sets `{}`: keep that one)",
+            s.path, s.path
+        )
+    } else {
+        format!("; did you mean `{}`?", s.path)
+    }
+}
+
+fn push_error(
+    error: &jsonschema::ValidationError<'_>,
+    body: &Value,
+    slips: &Slips,
+    out: &mut BodyFindings,
+) {
     use ValidationErrorKind as K;
     let at = error.instance_path().as_str().to_string();
     let code = rule_for(error.kind());
@@ -639,12 +796,18 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
                 }
                 let mut pointer = at.clone();
                 push_pointer_token(&mut pointer, name);
+                let hint = match slips.for_field(&at, name) {
+                    Some(s) => {
+                        let absorbed = s.same_level && slips.absorbs(&at, &s.path);
+                        suggestion_text(s, absorbed, body, &at)
+                    }
+                    None => hint_unexpected(name).to_string(),
+                };
                 out.push(BodyFinding {
                     code,
                     message: format!(
-                        "field `{}` is not accepted by this model's body{}",
+                        "field `{}` is not accepted by this model's body{hint}",
                         pointer.trim_start_matches('/'),
-                        hint_unexpected(name)
                     ),
                     pointer,
                 });
@@ -773,7 +936,9 @@ fn push_error(error: &jsonschema::ValidationError<'_>, body: &Value, out: &mut B
             // A `system` turn where the family takes the system prompt beside the messages.
             let hint = if at.ends_with("/role")
                 && body.pointer(&at).and_then(Value::as_str) == Some("system")
-                && options.as_array().is_some_and(|o| !o.contains(&Value::from("system")))
+                && options
+                    .as_array()
+                    .is_some_and(|o| !o.contains(&Value::from("system")))
             {
                 "; this model takes the system prompt in the top-level `system` field, not as a message"
             } else {

@@ -106,7 +106,10 @@ fn converse_jobs_check_bodies_with_or_without_a_model_id() {
     let dir = tempfile::tempdir().unwrap();
     let bad = [
         (1234, json!({"inferenceConfig": {"maxTokens": 100}})),
-        (2999, json!({"messages": [{"role": "user", "content": "a string, not blocks"}]})),
+        (
+            2999,
+            json!({"messages": [{"role": "user", "content": "a string, not blocks"}]}),
+        ),
     ];
     let path = write(
         dir.path(),
@@ -171,7 +174,11 @@ fn gpt_oss_model_field_must_name_the_jobs_model() {
         (1999, with_model(1999, json!("gpt-oss-120b"))),
     ];
     let bad: Vec<(u64, Value)> = accepted.iter().chain(&refused).cloned().collect();
-    let path = write(dir.path(), "oss.jsonl", &file_with(2000, gpt_oss_body, &bad));
+    let path = write(
+        dir.path(),
+        "oss.jsonl",
+        &file_with(2000, gpt_oss_body, &bad),
+    );
     for job in [
         "openai.gpt-oss-120b-1:0",
         "us.openai.gpt-oss-120b-1:0",
@@ -287,7 +294,12 @@ fn one_problem_is_one_finding() {
         ),
     );
     let (report, _) = validate_json(
-        &["--select", "M", "--model-id", "amazon.titan-embed-text-v2:0"],
+        &[
+            "--select",
+            "M",
+            "--model-id",
+            "amazon.titan-embed-text-v2:0",
+        ],
         &[&path],
     );
     assert_eq!(
@@ -298,4 +310,231 @@ fn one_problem_is_one_finding() {
             "/modelInput/dimensions".to_string()
         )]
     );
+}
+
+fn nova_body(i: u64) -> Value {
+    json!({"schemaVersion": "messages-v1",
+           "system": [{"text": "You are a support analyst."}],
+           "messages": [{"role": "user", "content": [{"text": format!("Summarize ticket {i}.")}]}],
+           "inferenceConfig": {"maxTokens": 300, "temperature": 0.3}})
+}
+
+fn llama_body(i: u64) -> Value {
+    json!({"prompt": format!("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\nSummarize ticket {i}.<|eot_id|>"),
+           "max_gen_len": 512, "temperature": 0.5, "top_p": 0.9})
+}
+
+const CLAUDE: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+const NOVA: &str = "us.amazon.nova-pro-v1:0";
+
+#[test]
+fn a_misspelled_field_is_one_finding_that_names_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut camel = claude_body(1);
+    camel["maxTokens"] = camel.as_object_mut().unwrap().remove("max_tokens").unwrap();
+    let mut llama_name = claude_body(2);
+    llama_name["max_gen_len"] = llama_name
+        .as_object_mut()
+        .unwrap()
+        .remove("max_tokens")
+        .unwrap();
+    let mut typo = claude_body(3);
+    typo["temprature"] = json!(0.2);
+    let path = write(
+        dir.path(),
+        "claude.jsonl",
+        &file_with(
+            2500,
+            claude_body,
+            &[(100, camel), (1200, llama_name), (2400, typo)],
+        ),
+    );
+    let (report, _) = validate_json(&["--select", "M", "--model-id", CLAUDE], &[&path]);
+    assert_eq!(
+        findings(&report, "M"),
+        vec![
+            (100, "M002".into(), "/modelInput/maxTokens".into()),
+            (1200, "M002".into(), "/modelInput/max_gen_len".into()),
+            (2400, "M002".into(), "/modelInput/temprature".into()),
+        ]
+    );
+    for line in [100, 1200] {
+        let msg = message_at(&report, line, "M002");
+        assert!(
+            msg.contains("did you mean `max_tokens`, which is required and missing"),
+            "{msg}"
+        );
+    }
+    assert!(message_at(&report, 2400, "M002").contains("did you mean `temperature`?"));
+    assert_eq!(report["summary"]["by_code"], json!({"M002": 3}));
+
+    // Nova: snake_case inside inferenceConfig, and a setting written beside it.
+    let mut snake = nova_body(1);
+    snake["inferenceConfig"] = json!({"max_tokens": 300, "stop_sequences": ["END"]});
+    let mut beside = nova_body(2);
+    beside["maxTokens"] = json!(300);
+    beside.as_object_mut().unwrap().remove("inferenceConfig");
+    let path = write(
+        dir.path(),
+        "nova.jsonl",
+        &file_with(1000, nova_body, &[(10, snake), (990, beside)]),
+    );
+    let (report, _) = validate_json(&["--select", "M", "--model-id", NOVA], &[&path]);
+    assert_eq!(
+        findings(&report, "M"),
+        vec![
+            (
+                10,
+                "M002".into(),
+                "/modelInput/inferenceConfig/max_tokens".into()
+            ),
+            (
+                10,
+                "M002".into(),
+                "/modelInput/inferenceConfig/stop_sequences".into()
+            ),
+            (990, "M002".into(), "/modelInput/maxTokens".into()),
+        ]
+    );
+    let text: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        text[0].ends_with("did you mean `maxTokens`?"),
+        "{}",
+        text[0]
+    );
+    assert!(
+        text[1].ends_with("did you mean `stopSequences`?"),
+        "{}",
+        text[1]
+    );
+    assert!(
+        text[2].contains(
+            "did you mean `inferenceConfig/maxTokens`? (the setting goes inside `inferenceConfig`)"
+        ),
+        "{}",
+        text[2]
+    );
+}
+
+#[test]
+fn a_body_of_another_family_is_one_diagnosis_per_record() {
+    let dir = tempfile::tempdir().unwrap();
+    // A whole file of Nova bodies under a Claude model: one M014 per record, nothing else.
+    let path = write(dir.path(), "nova.jsonl", &file_with(3000, nova_body, &[]));
+    let (report, exit) = validate_json(&["--model-id", CLAUDE], &[&path]);
+    assert_eq!(exit, 1);
+    assert_eq!(report["verdict"]["status"], "Scheduled");
+    assert_eq!(report["summary"]["records"], 3000);
+    assert_eq!(report["summary"]["by_code"]["M014"], 3000);
+    assert_eq!(report["summary"]["errors"], 3000, "{:#}", report["summary"]);
+    let msg = message_at(&report, 1, "M014");
+    assert!(
+        msg.contains("Amazon Nova")
+            && msg.contains("amazon-nova-messages-v1")
+            && msg.contains("--model-id"),
+        "{msg}"
+    );
+    assert_eq!(find(&report, "M014").unwrap()["pointer"], "/modelInput");
+
+    // Mixed mistakes in one Claude job: a Llama prompt body, a Converse request, an OpenAI
+    // Batch API line put inside modelInput.
+    let openai_inside = json!({"custom_id": "req-1", "method": "POST", "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 100}});
+    let path = write(
+        dir.path(),
+        "mixed.jsonl",
+        &file_with(
+            2000,
+            claude_body,
+            &[
+                (400, llama_body(400)),
+                (800, converse_body(800)),
+                (1600, openai_inside),
+            ],
+        ),
+    );
+    let (report, _) = validate_json(&["--select", "M", "--model-id", CLAUDE], &[&path]);
+    assert_eq!(
+        findings(&report, "M"),
+        vec![
+            (400, "M014".into(), "/modelInput".into()),
+            (800, "M014".into(), "/modelInput".into()),
+            (1600, "M014".into(), "/modelInput".into()),
+        ]
+    );
+    assert!(message_at(&report, 400, "M014").contains("Meta Llama (family meta-llama)"));
+    assert!(message_at(&report, 800, "M014").contains("--invocation-type Converse"));
+    assert!(message_at(&report, 1600, "M014").contains("OpenAI Batch API"));
+
+    // With M014 ignored, the field findings are listed instead (nothing is hidden).
+    let (report, _) = validate_json(
+        &["--select", "M", "--ignore", "M014", "--model-id", CLAUDE],
+        &[&path],
+    );
+    let at_400: Vec<String> = findings(&report, "M")
+        .into_iter()
+        .filter(|f| f.0 == 400)
+        .map(|f| f.1)
+        .collect();
+    assert!(at_400.contains(&"M001".to_string()) && at_400.contains(&"M002".to_string()));
+
+    // Claude bodies under Nova, and in a Converse job for the Claude model itself.
+    let path = write(
+        dir.path(),
+        "claude.jsonl",
+        &file_with(1000, claude_body, &[]),
+    );
+    let (report, _) = validate_json(&["--select", "M", "--model-id", NOVA], &[&path]);
+    assert_eq!(report["summary"]["by_code"], json!({"M014": 1000}));
+    assert!(message_at(&report, 1, "M014").contains("Anthropic Claude"));
+    let (report, _) = validate_json(
+        &[
+            "--select",
+            "M",
+            "--model-id",
+            CLAUDE,
+            "--invocation-type",
+            "Converse",
+        ],
+        &[&path],
+    );
+    assert_eq!(report["summary"]["by_code"], json!({"M014": 1000}));
+    assert!(
+        message_at(&report, 1, "M014").contains("this model's InvokeModel body")
+            && message_at(&report, 1, "M014").contains("--invocation-type InvokeModel")
+    );
+}
+
+#[test]
+fn openai_batch_api_lines_are_one_r001_each_that_says_how_to_convert() {
+    let dir = tempfile::tempdir().unwrap();
+    // What `client.batches` users have on disk: {"custom_id", "method", "url", "body"}.
+    let text: String = (1..=1200)
+        .map(|i| {
+            json!({"custom_id": uuid(i), "method": "POST", "url": "/v1/chat/completions",
+                   "body": {"model": "gpt-4o-mini", "max_tokens": 256,
+                            "messages": [{"role": "user", "content": format!("Summarize ticket {i}.")}]}})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let path = write(dir.path(), "openai-batch.jsonl", &text);
+    let (report, exit) = validate_json(&["--model-id", "openai.gpt-oss-120b-1:0"], &[&path]);
+    assert_eq!(exit, 1);
+    assert_eq!(report["verdict"]["status"], "Failed");
+    assert_eq!(report["summary"]["by_code"], json!({"R001": 1200}));
+    let msg = message_at(&report, 1, "R001");
+    assert!(
+        msg.contains("OpenAI Batch API") && msg.contains("\"recordId\": <custom_id>"),
+        "{msg}"
+    );
+    assert!(report["verdict"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("OpenAI Batch API"));
 }

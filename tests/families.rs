@@ -2,7 +2,9 @@
 //! the valid ones (including every documented example) are never flagged, and each invalid
 //! one is flagged with the expected code at the expected line and pointer. Runs the binary
 //! with the family's model id (`model.txt`), and with `--invocation-type Converse` for the
-//! Converse family.
+//! Converse family. Where a line's diagnosis differs from the schema's first finding (a body of
+//! another family is one M014; a misspelled field and the required one it stands for are one
+//! M002), `expect.json` gives it as `diagnosed`.
 
 mod common;
 
@@ -101,15 +103,21 @@ fn invalid_bodies_are_flagged_where_expected() {
         assert_eq!(code, 1, "{family}: M findings are errors");
         let diags = report["diagnostics"].as_array().unwrap();
         for e in &expect {
+            // `code`/`pointer` are the schema's own first finding; by model id the tool may
+            // report the line as one diagnosis instead (M014, or a misspelled field named
+            // once), given as `diagnosed`.
+            let want = e.get("diagnosed").unwrap_or(e);
             let hit = diags.iter().any(|d| {
-                d["line"] == e["line"] && d["code"] == e["code"] && d["pointer"] == e["pointer"]
+                d["line"] == e["line"]
+                    && d["code"] == want["code"]
+                    && d["pointer"] == want["pointer"]
             });
             assert!(
                 hit,
                 "{family}: expected {} at line {} pointer {}; got:\n{}",
-                e["code"],
+                want["code"],
                 e["line"],
-                e["pointer"],
+                want["pointer"],
                 diags
                     .iter()
                     .filter(|d| d["line"] == e["line"])
