@@ -8,13 +8,16 @@
 //! (`max_diagnostics`) and one 24-byte hash entry per distinct `recordId`.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
 
+mod content;
 mod ids;
 
+use content::NotJsonl;
 use ids::{IdKey, IdMap};
 
 use crate::diagnostic::{Diagnostic, Position};
@@ -396,6 +399,8 @@ pub struct JobRun<'o> {
     paths: Vec<Arc<str>>,
     totals: (u64, u64),
     finding_sink: Option<Box<FindingSink<'o>>>,
+    /// Files found not to hold JSON lines (F004), whose record counts are not known.
+    not_jsonl_files: usize,
 }
 
 impl<'o> JobRun<'o> {
@@ -423,6 +428,7 @@ impl<'o> JobRun<'o> {
             paths: Vec::new(),
             totals: (0, 0),
             finding_sink: None,
+            not_jsonl_files: 0,
         }
     }
 
@@ -514,10 +520,15 @@ impl<'o> JobRun<'o> {
             is_last,
             want_line_status,
         };
+        let sniffing = opts.rules.is_enabled(RuleCode::F004);
         match file.open(opts.mmap)? {
             Opened::Empty => {}
             Opened::Mapped(map) => {
                 let data: &[u8] = &map;
+                if sniffing {
+                    let head = &data[..data.len().min(content::HEAD_BYTES)];
+                    acc.not_jsonl = content::sniff(head, head.len() == data.len());
+                }
                 let mut start = 0;
                 let next_window = || -> Result<Vec<Piece<&[u8]>>> {
                     let mut pieces = Vec::with_capacity(mapped_window);
@@ -554,12 +565,25 @@ impl<'o> JobRun<'o> {
                     sink,
                 )?;
             }
-            Opened::Stream(reader) => {
+            Opened::Stream(mut reader) => {
                 let path = match &file.source {
                     SourceSpec::Path(p) => p.clone(),
                     SourceSpec::Stdin => PathBuf::from("-"),
                     SourceSpec::Remote(_) => PathBuf::from(&*file.display),
                 };
+                if sniffing {
+                    // The same head as a mapped file's, so the judgement never depends on how
+                    // the file is read; then the stream goes on from its start.
+                    let mut head = Vec::with_capacity(content::HEAD_BYTES);
+                    (&mut reader)
+                        .take(content::HEAD_BYTES as u64 + 1)
+                        .read_to_end(&mut head)
+                        .map_err(|e| Error::io(&path, e))?;
+                    let is_all = head.len() <= content::HEAD_BYTES;
+                    acc.not_jsonl =
+                        content::sniff(&head[..head.len().min(content::HEAD_BYTES)], is_all);
+                    reader = Box::new(std::io::Cursor::new(head).chain(reader));
+                }
                 let mut chunker = StreamChunker::new(reader, chunk_size);
                 let mut base = 0u64;
                 let mut pending = chunker.next_chunk().map_err(|e| Error::io(&path, e))?;
@@ -693,6 +717,15 @@ impl<'o> JobRun<'o> {
                 p.line += line_base;
             }
         }
+        acc.lines += result.newlines;
+        acc.records += result.records;
+        acc.bytes += chunk.len() as u64;
+        if acc.not_jsonl.is_some() {
+            // The file is not JSON lines (F004, reported with the file): its lines' findings
+            // would only repeat that, thousands of times. Records are still counted, as the
+            // service would count lines.
+            return sink(index, chunk, &result);
+        }
         if let Some(mut d) = result.first_odd_id.take() {
             if acc.first_odd_id.is_none() {
                 if let Some(p) = d.position.as_mut() {
@@ -709,9 +742,6 @@ impl<'o> JobRun<'o> {
             });
         }
         acc.crlf += result.crlf;
-        acc.lines += result.newlines;
-        acc.records += result.records;
-        acc.bytes += chunk.len() as u64;
         self.collector
             .absorb(&result.counts, result.first_validating.take());
         let mut own = std::mem::take(&mut result.diagnostics);
@@ -804,6 +834,13 @@ impl<'o> JobRun<'o> {
             message,
         };
         let mut found = Vec::new();
+        if let Some(kind) = acc.not_jsonl {
+            let is_stdin = file.source == SourceSpec::Stdin && self.opts.stdin_name.is_none();
+            found.push(file_level(
+                RuleCode::F004,
+                kind.message(&file.display, is_stdin, file.compression()),
+            ));
+        }
         // Files found in a folder are judged by F003 instead; unnamed standard input has no
         // name to judge.
         let is_named = match file.source {
@@ -844,7 +881,11 @@ impl<'o> JobRun<'o> {
                 ),
             ));
         }
-        if acc.records > q.max_records_per_file {
+        // The lines of a file that is not JSON lines (F004) are not its records: fixing it
+        // changes the count, so record quotas are judged once it is fixed.
+        if acc.not_jsonl.is_some() {
+            self.not_jsonl_files += 1;
+        } else if acc.records > q.max_records_per_file {
             found.push(file_level(
                 RuleCode::Q002,
                 format!(
@@ -963,7 +1004,8 @@ impl<'o> JobRun<'o> {
                 ),
             ));
         }
-        if records > q.max_records_per_job {
+        let records_known = self.not_jsonl_files == 0;
+        if records_known && records > q.max_records_per_job {
             found.push(job_level(
                 RuleCode::Q004,
                 format!(
@@ -974,7 +1016,7 @@ impl<'o> JobRun<'o> {
                 ),
             ));
         }
-        if records < q.min_records_per_job {
+        if records_known && records < q.min_records_per_job {
             found.push(job_level(
                 RuleCode::Q005,
                 format!(
@@ -1062,6 +1104,8 @@ struct FileAcc {
     first_crlf: Option<Position>,
     odd_ids: u64,
     first_odd_id: Option<Diagnostic>,
+    /// What the file holds instead of JSON lines (F004), judged from its first bytes.
+    not_jsonl: Option<NotJsonl>,
 }
 
 /// Keeps what a job lists, counts everything, and remembers the first validating-phase

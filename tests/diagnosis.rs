@@ -538,3 +538,200 @@ fn openai_batch_api_lines_are_one_r001_each_that_says_how_to_convert() {
         .unwrap()
         .contains("OpenAI Batch API"));
 }
+
+/// `n` Claude records as Python's `json.dumps(record)` writes them (`", "` and `": "`), with
+/// UUID ids: the records a pandas or plain-Python pipeline holds before writing them out.
+fn python_records(n: u64) -> Vec<Value> {
+    (1..=n)
+        .map(|i| json!({"recordId": uuid(i), "modelInput": claude_body(i)}))
+        .collect()
+}
+
+/// Python's `json.dumps(value, indent=2)`.
+fn indented(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap()
+}
+
+/// pandas `DataFrame.to_json(orient="records", lines=True)`: compact, `/` escaped as `\/`,
+/// non-ASCII as `\uXXXX`, a `\n` after every line.
+fn pandas_lines(records: &[Value]) -> String {
+    records
+        .iter()
+        .map(|r| {
+            let compact = r.to_string().replace('/', "\\/");
+            let mut out = String::new();
+            for c in compact.chars() {
+                if c.is_ascii() {
+                    out.push(c);
+                } else {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            }
+            out + "\n"
+        })
+        .collect()
+}
+
+fn f004(report: &Value) -> Vec<(String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "F004")
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_that_is_not_json_lines_is_one_f004() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut records = python_records(2000);
+    // pandas escapes what it writes; the records stay valid JSON lines.
+    records[5]["modelInput"]["messages"][0]["content"][0]["text"] =
+        json!("Résumé of https://example.com/tickets/5 — « urgent » 🚀");
+    let pandas = write(dir.path(), "pandas.jsonl", &pandas_lines(&records));
+    let pretty: String = records.iter().map(|r| indented(r) + "\n").collect();
+    let pretty_path = write(dir.path(), "pretty.jsonl", &pretty);
+    let array = write(
+        dir.path(),
+        "array.jsonl",
+        &indented(&Value::Array(records.clone())),
+    );
+    // pandas `to_json(orient="records")` without lines=True: one line, an array.
+    let one_line = write(
+        dir.path(),
+        "to_json.jsonl",
+        &Value::Array(records.clone()).to_string(),
+    );
+    let plain = pandas_lines(&records);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, plain.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let gz_path = dir.path().join("compressed.jsonl");
+    std::fs::write(&gz_path, &gz).unwrap();
+    let zst = zstd::encode_all(plain.as_bytes(), 3).unwrap();
+    let zst_path = dir.path().join("zstd.jsonl");
+    std::fs::write(&zst_path, &zst).unwrap();
+
+    // The pandas output is clean JSON lines: no F004, nothing at all but the UUID infos.
+    let (report, exit) = validate_json(&["--model-id", CLAUDE, "--ignore", "R005"], &[&pandas]);
+    assert_eq!(codes(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(exit, 0);
+    assert_eq!(report["summary"]["records"], 2000);
+
+    let cases: [(&Path, &str, u64); 5] = [
+        (
+            &pretty_path,
+            "pretty-printed",
+            pretty.lines().count() as u64,
+        ),
+        (&array, "a JSON array", 0),
+        (&one_line, "a JSON array", 1),
+        (&gz_path, "gzip-compressed", 0),
+        (&zst_path, "zstd-compressed", 0),
+    ];
+    for (path, says, lines) in cases {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        for extra in [
+            &[][..],
+            &["--no-mmap", "--chunk-size", "4096", "--threads", "1"][..],
+        ] {
+            let mut args = vec!["--model-id", CLAUDE];
+            args.extend_from_slice(extra);
+            let (report, exit) = validate_json(&args, &[path]);
+            let found = f004(&report);
+            assert_eq!(found.len(), 1, "{name}: {report:#}");
+            assert!(found[0].1.contains(says), "{name}: {}", found[0].1);
+            // One finding for the file, nothing per line, and the verdict the service gives.
+            assert_eq!(
+                report["summary"]["by_code"],
+                json!({"F004": 1}),
+                "{name} {extra:?}"
+            );
+            assert_eq!(report["verdict"]["status"], "Failed");
+            assert!(report["verdict"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("F004 not-jsonl-content"));
+            assert_eq!(exit, 1);
+            if lines > 0 {
+                // Records are counted as the service counts them: one per line.
+                assert_eq!(report["summary"]["records"], lines, "{name}");
+            }
+        }
+    }
+
+    // gzip piped to standard input, as `cat requests.jsonl.gz | bedrock-batch validate -`.
+    let r = run(
+        &["validate", "--format", "json", "--model-id", CLAUDE, "-"],
+        Some(&gz),
+    );
+    let report = r.json();
+    let found = f004(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert!(
+        found[0]
+            .1
+            .starts_with("standard input holds gzip-compressed data")
+            && found[0].1.contains("--stdin-filename"),
+        "{}",
+        found[0].1
+    );
+    assert_eq!(r.code, 1);
+    // Named as compressed, the same bytes are read decompressed and check clean (but F001:
+    // the service cannot read a compressed file).
+    let r = run(
+        &[
+            "validate",
+            "--format",
+            "json",
+            "--model-id",
+            CLAUDE,
+            "--ignore",
+            "R005",
+            "--stdin-filename",
+            "requests.jsonl.gz",
+            "-",
+        ],
+        Some(&gz),
+    );
+    assert_eq!(codes(&r.json()), vec!["F001".to_string()]);
+
+    // With F004 ignored, the lines are judged one by one again.
+    let (report, _) = validate_json(
+        &["--model-id", CLAUDE, "--ignore", "F004,R005"],
+        &[&pretty_path],
+    );
+    assert!(report["summary"]["by_code"]["L001"].as_u64().unwrap() > 1000);
+}
+
+#[test]
+fn a_broken_first_record_is_not_a_file_of_the_wrong_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first record cut short by a failed write, the rest fine: L001 on line 1 only.
+    let good = pandas_lines(&python_records(500));
+    let first = good.lines().next().unwrap();
+    let text = format!(
+        "{}\n{}",
+        &first[..first.len() / 2],
+        &good[first.len() + 1..]
+    );
+    let path = write(dir.path(), "truncated.jsonl", &text);
+    let (report, exit) = validate_json(&["--model-id", CLAUDE, "--ignore", "R005"], &[&path]);
+    assert_eq!(codes(&report), vec!["L001".to_string()], "{report:#}");
+    assert_eq!(report["diagnostics"][0]["line"], 1);
+    assert_eq!(exit, 1);
+    // A JSONL file of arrays (not records) is judged line by line too.
+    let arrays: String = (0..200).map(|i| format!("[{i}, \"x\"]\n")).collect();
+    let path = write(dir.path(), "arrays.jsonl", &arrays);
+    let (report, _) = validate_json(&["--min-records-per-job", "1"], &[&path]);
+    assert_eq!(report["summary"]["by_code"], json!({"L007": 200}));
+}
