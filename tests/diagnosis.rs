@@ -72,13 +72,14 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
-/// The (line, code, pointer) of every diagnostic whose code starts with `prefix`.
+/// The (line, code, pointer) of every diagnostic on a line whose code starts with `prefix`
+/// (job-level findings about the model id itself are left out).
 fn findings(report: &Value, prefix: &str) -> Vec<(u64, String, String)> {
     report["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["code"].as_str().unwrap().starts_with(prefix))
+        .filter(|d| d["code"].as_str().unwrap().starts_with(prefix) && d["line"].is_u64())
         .map(|d| {
             (
                 d["line"].as_u64().unwrap_or(0),
