@@ -239,7 +239,7 @@ fn a_changed_file_is_judged_with_the_rest_of_its_folder() {
         let mut args = vec![
             "try-repo",
             root.to_str().unwrap(),
-            "bedrock-batch-validate",
+            "bedrock-batch-validate-src",
             "--verbose",
             "--files",
         ];
