@@ -441,7 +441,7 @@ pub fn open(spec: &SourceSpec, use_mmap: bool) -> Result<Opened> {
                 // SAFETY: the contract of `map_file` is that the file is not modified while
                 // mapped. That cannot be enforced against other processes, so it is the
                 // user's choice: `--no-mmap` reads instead, for files that may change while
-                // they are checked (documented in the README, as ripgrep does).
+                // they are checked (documented in docs/validate.md, as ripgrep does).
                 if let Ok(map) = unsafe { map_file(&file) } {
                     return Ok(Opened::Mapped(Arc::new(map)));
                 }

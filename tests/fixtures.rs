@@ -110,19 +110,3 @@ fn r008_record_too_large_is_generated() {
     std::fs::write(&path, big).unwrap();
     check_fail("R008", &case, &path);
 }
-
-/// The README's rule table lists every rule with its name, severity and phase.
-#[test]
-fn readme_rule_table_matches_the_rule_table() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for rule in RuleCode::ALL {
-        let row = format!(
-            "| {} | {} | {} | {} |",
-            rule.as_str(),
-            rule.name(),
-            rule.severity(),
-            rule.phase()
-        );
-        assert!(readme.contains(&row), "README.md lacks the row `{row}`");
-    }
-}

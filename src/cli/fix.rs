@@ -25,7 +25,7 @@ pub enum FixFormat {
     /// Changes by kind, rejected lines, what is left, files written.
     #[default]
     Text,
-    /// One JSON document (see the README).
+    /// One JSON document (docs/fix.md describes it).
     Json,
 }
 

@@ -28,7 +28,7 @@ pub enum Format {
     /// `path:line:col: CODE message`, a summary and the verdict.
     #[default]
     Text,
-    /// One JSON document (see the README for its fields).
+    /// One JSON document (docs/report.md describes its fields).
     Json,
     /// One JSON event per line, streamed: findings, then a summary.
     Jsonl,
