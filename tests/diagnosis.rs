@@ -612,6 +612,27 @@ fn a_file_that_is_not_json_lines_is_one_f004() {
         "to_json.jsonl",
         &Value::Array(records.clone()).to_string(),
     );
+    // pandas `to_json()` with its default orient ("columns") and with orient="index": one line
+    // holding the whole table, `{"recordId":{"0":…},"modelInput":{"0":…}}`.
+    let column = |key: &str| -> serde_json::Map<String, Value> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i.to_string(), r[key].clone()))
+            .collect()
+    };
+    let columns_doc = json!({"recordId": column("recordId"), "modelInput": column("modelInput")});
+    let columns = write(dir.path(), "columns.jsonl", &columns_doc.to_string());
+    let index_doc: serde_json::Map<String, Value> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i.to_string(), r.clone()))
+        .collect();
+    let index = write(
+        dir.path(),
+        "index.jsonl",
+        &Value::Object(index_doc).to_string(),
+    );
     let plain = pandas_lines(&records);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, plain.as_bytes()).unwrap();
@@ -628,7 +649,7 @@ fn a_file_that_is_not_json_lines_is_one_f004() {
     assert_eq!(exit, 0);
     assert_eq!(report["summary"]["records"], 2000);
 
-    let cases: [(&Path, &str, u64); 5] = [
+    let cases: [(&Path, &str, u64); 7] = [
         (
             &pretty_path,
             "pretty-printed",
@@ -636,6 +657,8 @@ fn a_file_that_is_not_json_lines_is_one_f004() {
         ),
         (&array, "a JSON array", 0),
         (&one_line, "a JSON array", 1),
+        (&columns, "orient=\"columns\"", 1),
+        (&index, "orient=\"index\"", 1),
         (&gz_path, "gzip-compressed", 0),
         (&zst_path, "zstd-compressed", 0),
     ];

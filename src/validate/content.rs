@@ -1,7 +1,7 @@
 //! Whether a file holds JSON lines at all (F004), judged from its first bytes.
 //!
-//! A JSON array or a pretty-printed document saved as `.jsonl`, or compressed bytes read as
-//! text, fail on nearly every line: thousands of L001/L002/L007 findings that bury the one
+//! A JSON array, a pretty-printed document or a whole pandas table (`DataFrame.to_json()`) saved
+//! as `.jsonl`, or compressed bytes read as text, fail on nearly every line: thousands of L001/L002/L007 findings that bury the one
 //! thing to fix. Such a file gets one F004 instead, and its line findings are dropped.
 //!
 //! The judgement reads only the first [`HEAD_BYTES`] of the file, whatever its source
@@ -24,6 +24,9 @@ pub enum NotJsonl {
     Array,
     /// JSON spread over several lines (pretty-printed) instead of one record per line.
     MultiLine,
+    /// A pandas DataFrame written by `to_json()` without `orient="records", lines=True`: one
+    /// JSON object holding the whole table. The orient it was written with.
+    PandasTable(&'static str),
 }
 
 /// Judges a file by its first bytes (`head`, at most [`HEAD_BYTES`]; `is_all` when it is the
@@ -58,6 +61,11 @@ pub fn sniff(head: &[u8], is_all: bool) -> Option<NotJsonl> {
         // object of its own: a pretty-printed document. (A truncated record followed by
         // complete ones is left to L001.)
         Some(b'{') => {
+            if second.is_none() {
+                if let Some(orient) = pandas_orient(first) {
+                    return Some(NotJsonl::PandasTable(orient));
+                }
+            }
             let (next, next_complete) = second?;
             let opens = first_complete && unterminated(first);
             let next_is_record = next_complete && next.first() == Some(&b'{') && parses(next);
@@ -92,6 +100,30 @@ fn non_blank_lines(text: &[u8], is_all: bool) -> impl Iterator<Item = (&[u8], bo
             return Some((trimmed, complete));
         }
     })
+}
+
+/// The `orient` of a pandas `DataFrame.to_json()` document, told from how its one line starts
+/// (pandas writes compact JSON; the default index is 0, 1, …). A batch record never starts
+/// this way: its keys are `recordId` and `modelInput`, and no body is keyed `"0"`.
+///
+/// - `columns` (the default): `{"recordId":{"0":…},"modelInput":{"0":…}}`
+/// - `index`: `{"0":{"recordId":…,"modelInput":…},"1":…}`
+/// - `split`: `{"columns":[…],"index":[…],"data":[…]}`
+/// - `table`: `{"schema":{"fields":[…`
+fn pandas_orient(line: &[u8]) -> Option<&'static str> {
+    if line.starts_with(b"{\"0\":{") {
+        return Some("index");
+    }
+    if line.starts_with(b"{\"columns\":[") {
+        return Some("split");
+    }
+    if line.starts_with(b"{\"schema\":{\"fields\":[") {
+        return Some("table");
+    }
+    // `{"<column>":{"0":` with a column name without escapes.
+    let rest = line.strip_prefix(b"{\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    (rest[end] == b'"' && rest[end..].starts_with(b"\":{\"0\":")).then_some("columns")
 }
 
 fn parses(line: &[u8]) -> bool {
@@ -131,6 +163,9 @@ impl NotJsonl {
             ),
             NotJsonl::Array => format!(
                 "{what} holds a JSON array, not one JSON object per line: write one record per line (`jq -c '.[]' FILE`; pandas: `to_json(orient=\"records\", lines=True)`)"
+            ),
+            NotJsonl::PandasTable(orient) => format!(
+                "{what} holds one JSON object with the whole table (pandas `DataFrame.to_json()` with orient=\"{orient}\"), not one record per line: write it with `df.to_json(PATH, orient=\"records\", lines=True)`"
             ),
             NotJsonl::MultiLine => format!(
                 "{what} holds JSON spread over several lines (pretty-printed), not one record per line: write each record on a single line (`jq -c . FILE`; Python: `json.dumps(record)` without indent)"
@@ -172,6 +207,52 @@ mod tests {
         assert_eq!(sniff(b"[{\"a\":1},{\"a\":", false), Some(NotJsonl::Array));
         // A JSONL file whose first line is an array: its lines are judged one by one.
         assert_eq!(sniff(b"[1,2]\n{\"a\":1}\n", true), None);
+    }
+
+    #[test]
+    fn pandas_tables() {
+        let columns = br#"{"recordId":{"0":"a","1":"b"},"modelInput":{"0":{"messages":[]},"1":{"messages":[]}}}"#;
+        assert_eq!(sniff(columns, true), Some(NotJsonl::PandasTable("columns")));
+        // Longer than the head: the line is not complete.
+        assert_eq!(
+            sniff(&columns[..30], false),
+            Some(NotJsonl::PandasTable("columns"))
+        );
+        assert_eq!(
+            sniff(
+                br#"{"0":{"recordId":"a","modelInput":{}},"1":{"recordId":"b","modelInput":{}}}"#,
+                true
+            ),
+            Some(NotJsonl::PandasTable("index"))
+        );
+        assert_eq!(
+            sniff(
+                br#"{"columns":["recordId","modelInput"],"index":[0],"data":[["a",{}]]}"#,
+                true
+            ),
+            Some(NotJsonl::PandasTable("split"))
+        );
+        assert_eq!(
+            sniff(
+                br#"{"schema":{"fields":[{"name":"index","type":"integer"}]},"data":[]}"#,
+                true
+            ),
+            Some(NotJsonl::PandasTable("table"))
+        );
+        // A one-record JSONL file, and a record whose body is an object: left to the checks.
+        assert_eq!(
+            sniff(br#"{"recordId":"a","modelInput":{"x":1}}"#, true),
+            None
+        );
+        assert_eq!(sniff(br#"{"modelInput":{"messages":[]}}"#, true), None);
+        // Two lines: a JSONL file (even if odd), judged line by line.
+        assert_eq!(
+            sniff(
+                b"{\"recordId\":{\"0\":\"a\"}}\n{\"recordId\":{\"0\":\"b\"}}\n",
+                true
+            ),
+            None
+        );
     }
 
     #[test]
