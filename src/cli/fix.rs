@@ -189,7 +189,9 @@ pub fn run(args: FixArgs) -> ExitCode {
         }
     }
     let opts = args.options();
-    let bar = Bar::new(!args.quiet && !args.no_progress && args.format == FixFormat::Text);
+    let show = !args.quiet && !args.no_progress && args.format == FixFormat::Text;
+    super::progress::install_remote(show, super::progress::Reads::Counted);
+    let bar = Bar::new(show);
     let report = match fix::fix(&paths, &opts, &bar) {
         Ok(r) => r,
         Err(e) => return tool_error(e),

@@ -164,8 +164,9 @@ pub struct CreateArgs {
     #[arg(long, value_name = "VALUE")]
     pub cli_input_yaml: Option<String>,
 
-    /// The local copy of what sits at the input s3Uri (a .jsonl file or a folder): the data
-    /// checks of the Validating phase run on it. Without it they are skipped.
+    /// The local copy of what sits at the input s3Uri (a .jsonl file or a folder; or an
+    /// s3:// object or prefix): the data checks of the Validating phase run on it. Without it
+    /// (or --check-s3-input) they are skipped.
     #[arg(long, value_name = "PATH")]
     pub local_input: Option<PathBuf>,
 
@@ -174,6 +175,11 @@ pub struct CreateArgs {
     /// instead of a --local-input copy. Credentials as the AWS CLI (see docs/s3.md).
     #[arg(long, conflicts_with = "local_input")]
     pub check_s3_input: bool,
+
+    /// Never draw progress while an s3:// input is listed and read (drawn only when stderr
+    /// is a terminal and CI is unset).
+    #[arg(long)]
+    pub no_progress: bool,
 
     /// The region in the job ARN [default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1].
     #[arg(long, value_name = "VALUE")]
@@ -379,7 +385,12 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
         quota_overrides: args.quotas.overrides(),
     };
     let format = OutputFormat::from(args.common.output);
-    match lib::create(&request, &opts)? {
+    // The data check reads an s3:// input with no checking bar of its own.
+    super::progress::install_remote(!args.no_progress, super::progress::Reads::Shown);
+    let outcome = lib::create(&request, &opts);
+    // Stray objects are listed but never read: the reading bar may stop short of its end.
+    super::progress::clear_remote();
+    match outcome? {
         CreateOutcome::Rejected(rejection) => Ok(reject(&rejection)),
         CreateOutcome::Created(job, data) => {
             match &data {
@@ -390,10 +401,11 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
                 // The response's totalRecordCount stays 0, as the service's does until
                 // processing starts; the pre-flight count goes to stderr instead.
                 Some(d) => eprintln!(
-                    "bedrock-batch: pre-flight: {} record{} in --local-input (the job's \
+                    "bedrock-batch: pre-flight: {} record{} in {} (the job's \
                      totalRecordCount reads 0 until the service starts processing)",
                     bedrock_batch::text::group_digits(d.records),
-                    if d.records == 1 { "" } else { "s" }
+                    if d.records == 1 { "" } else { "s" },
+                    checked_input_name(args, opts.local_input.as_deref())
                 ),
             }
             for d in model_notes(&job, &opts.region) {
@@ -424,6 +436,17 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
             print(&render(&job.to_value(), format))?;
             Ok(job_exit_code(&job))
         }
+    }
+}
+
+/// How the pre-flight line names the data it checked: `--local-input`, or with
+/// `--check-s3-input` the request's own input URI, which is what was read.
+fn checked_input_name(args: &CreateArgs, checked: Option<&std::path::Path>) -> String {
+    match checked {
+        Some(uri) if args.check_s3_input => {
+            format!("{} (the request's input s3Uri)", uri.to_string_lossy())
+        }
+        _ => "--local-input".to_string(),
     }
 }
 
@@ -494,8 +517,11 @@ fn validate_command(args: &CreateArgs, job: &ModelInvocationJob) -> String {
             words.extend([flag.into(), v.to_string()]);
         }
     }
+    // What was checked: the --local-input copy, or with --check-s3-input the job's own s3Uri.
     if let Some(path) = &args.local_input {
         words.push(path.to_string_lossy().into_owned());
+    } else if args.check_s3_input {
+        words.push(job.input_data_config.s3_input_data_config.s3_uri.clone());
     }
     words
         .iter()

@@ -110,6 +110,7 @@ fn own(matches: &clap::ArgMatches, name: &str) -> clap::ArgMatches {
 
 /// Prints a one-line tool error and returns exit code 2.
 pub fn tool_error(message: impl std::fmt::Display) -> ExitCode {
+    progress::clear_remote();
     eprintln!("bedrock-batch: error: {message}");
     ExitCode::from(EXIT_TOOL_ERROR)
 }

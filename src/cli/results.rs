@@ -122,10 +122,11 @@ pub fn run(args: ResultsArgs) -> ExitCode {
         }
     }
     let opts = args.options();
-    let bar = Bar::with_verb(
-        !args.quiet && !args.no_progress && args.format == ResultsFormat::Text,
-        "reading",
-    );
+    let show = !args.quiet && !args.no_progress && args.format == ResultsFormat::Text;
+    // The objects of an s3:// --output are downloaded first (a bar of their own); every read
+    // after that is counted by the reading bar.
+    super::progress::install_remote(show, super::progress::Reads::Counted);
+    let bar = Bar::with_verb(show, "reading");
     let summary = match results::results_with_progress(&opts, &bar) {
         Ok(s) => s,
         Err(e) => return tool_error(e),

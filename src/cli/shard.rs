@@ -264,6 +264,7 @@ pub fn run(args: ShardArgs) -> ExitCode {
     }
     let opts = args.options(cancel);
     let show = !args.quiet && !args.no_progress && args.format == Format::Text;
+    super::progress::install_remote(show, super::progress::Reads::Counted);
     let scan_bar = Bar::new(show);
     let write_bar = Bar::with_verb(show, "writing");
     let progress = ShardProgress {

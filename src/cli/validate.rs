@@ -356,7 +356,9 @@ pub fn run(args: ValidateArgs, matches: &ArgMatches) -> ExitCode {
         Err(e) => return tool_error(e),
     };
     let grouping = Grouping::from(args.group);
-    let bar = Bar::new(!args.quiet && !args.no_progress && args.format == Format::Text);
+    let show = !args.quiet && !args.no_progress && args.format == Format::Text;
+    super::progress::install_remote(show, super::progress::Reads::Counted);
+    let bar = Bar::new(show);
     let level = args.fail_on.severity();
     let exit = |reports: &[Report]| {
         ExitCode::from(u8::from(reports.iter().any(|r| r.has_findings_at(level))))

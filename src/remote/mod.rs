@@ -9,8 +9,11 @@
 //!
 //! The I/O itself lives in `s3` (cargo feature `s3`, on by default): listing, parallel
 //! ranged reads, uploads with S3-verified checksums, and the AWS CLI's credential chain.
-//! Without the feature an `s3://` path is refused with a one-line error.
+//! Without the feature an `s3://` path is refused with a one-line error. Progress (listing
+//! pages, bytes read and uploaded) goes to the observer set with [`set_progress`]; the
+//! library never draws it.
 
+pub mod progress;
 #[cfg(feature = "s3")]
 mod s3;
 #[cfg(feature = "s3")]
@@ -20,6 +23,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+pub use progress::{set_progress, Direction, RemoteProgress};
 
 /// The URI scheme of S3 locations.
 pub const S3_SCHEME: &str = "s3://";

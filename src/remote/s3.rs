@@ -31,6 +31,7 @@ use object_store::{
     ObjectStoreExt, RetryConfig,
 };
 
+use super::progress::{progress, Direction};
 use super::{Listing, RemoteObject, S3Uri};
 use crate::error::{Error, Result};
 
@@ -331,11 +332,12 @@ pub(super) fn list(uri: &S3Uri) -> Result<Listing> {
         if !uri.key.is_empty() && !uri.key.ends_with('/') {
             match store.head(&obj_path(&uri.key)).await {
                 Ok(meta) => {
+                    progress().listed(&uri.to_string(), 1, meta.size);
                     return Ok(Listing::Object(RemoteObject {
                         uri: uri.clone(),
                         size: meta.size,
                         e_tag: meta.e_tag,
-                    }))
+                    }));
                 }
                 // Not an object: a prefix, or a missing bucket (a HEAD has no body to say
                 // which; the listing below does).
@@ -352,26 +354,40 @@ pub(super) fn list(uri: &S3Uri) -> Result<Listing> {
     })
 }
 
+/// Objects between two progress reports while listing: S3's page size.
+const LISTING_REPORT_EVERY: usize = 1_000;
+
 /// Every object under `uri` read as a prefix, in key order. Keys ending in `/` (the empty
 /// "folder" objects the console creates) are not files and are left out, as `aws s3 sync`
-/// does.
+/// does. Progress is reported at the start, every page of keys, and once at the end.
 pub(super) async fn list_prefix(store: &AmazonS3, uri: &S3Uri) -> Result<Vec<RemoteObject>> {
     let prefix = uri.as_prefix();
+    let shown = uri.with_key(&prefix).to_string();
     let prefix_path = (!prefix.is_empty()).then(|| obj_path(prefix.trim_end_matches('/')));
     let mut listed = store.list(prefix_path.as_ref());
     let mut out = Vec::new();
+    let mut bytes = 0u64;
+    let mut seen = 0usize;
+    // Before the first page: the first answer may be slow to come.
+    progress().listing(&shown, 0, 0);
     while let Some(meta) = listed.next().await {
         let meta = meta.map_err(|e| remote_error(uri, &e))?;
+        seen += 1;
+        if seen % LISTING_REPORT_EVERY == 0 {
+            progress().listing(&shown, out.len() as u64, bytes);
+        }
         let key = meta.location.as_ref().to_string();
         if key.ends_with('/') {
             continue;
         }
+        bytes += meta.size;
         out.push(RemoteObject {
             uri: uri.with_key(&key),
             size: meta.size,
             e_tag: meta.e_tag,
         });
     }
+    progress().listed(&shown, out.len() as u64, bytes);
     out.sort_by(|a, b| a.uri.key.cmp(&b.uri.key));
     Ok(out)
 }
@@ -385,6 +401,14 @@ pub(super) fn download_prefix(uri: &S3Uri) -> Result<tempfile::TempDir> {
         .prefix("bedrock-batch-s3-")
         .tempdir()
         .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    let shown = prefix.to_string();
+    let _done = TransferDone(Direction::Download, &shown);
+    progress().transfer_start(
+        Direction::Download,
+        &shown,
+        objects.len() as u64,
+        objects.iter().map(|o| o.size).sum(),
+    );
     for object in &objects {
         let rel = &object.uri.key[prefix.key.len()..];
         let path = tmp.path().join(rel);
@@ -392,13 +416,42 @@ pub(super) fn download_prefix(uri: &S3Uri) -> Result<tempfile::TempDir> {
             std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
         }
         let mut file = std::fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
-        let mut reader = open(object)?;
-        std::io::copy(&mut reader, &mut file).map_err(|e| Error::Remote {
+        let reader = open(object)?;
+        let mut counted = Counted {
+            inner: reader,
+            object: object.uri.to_string(),
+        };
+        std::io::copy(&mut counted, &mut file).map_err(|e| Error::Remote {
             uri: object.uri.to_string(),
             message: e.to_string(),
         })?;
     }
     Ok(tmp)
+}
+
+/// Reports the end of a transfer when dropped, so a failed one ends too.
+pub(super) struct TransferDone<'a>(pub(super) Direction, pub(super) &'a str);
+
+impl Drop for TransferDone<'_> {
+    fn drop(&mut self) {
+        progress().transfer_done(self.0, self.1);
+    }
+}
+
+/// A reader that reports the bytes it passes on as downloaded.
+struct Counted<R> {
+    inner: R,
+    object: String,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            progress().transferred(Direction::Download, &self.object, n as u64);
+        }
+        Ok(n)
+    }
 }
 
 /// Fails (with the reason in one line) unless the prefix can be listed: the bucket exists
@@ -438,6 +491,7 @@ pub(super) fn describe(uri: &S3Uri, e: &object_store::Error) -> Error {
 pub(super) fn open(object: &RemoteObject) -> Result<Box<dyn Read + Send>> {
     let store = store(&object.uri.bucket)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(QUEUED_RANGES);
+    let shown = object.uri.to_string();
     let object = object.clone();
     runtime().spawn(async move {
         let size = object.size;
@@ -459,6 +513,7 @@ pub(super) fn open(object: &RemoteObject) -> Result<Box<dyn Read + Send>> {
     Ok(Box::new(RangeReader {
         rx,
         current: Bytes::new(),
+        shown,
     }))
 }
 
@@ -521,10 +576,13 @@ fn jittered(attempt: u32) -> Duration {
     Duration::from_millis(base / 2 + nanos % base.max(1))
 }
 
-/// A blocking reader over the ranges the fetch task sends, in order.
+/// A blocking reader over the ranges the fetch task sends, in order. Each range is reported
+/// as read when the reader takes it.
 struct RangeReader {
     rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
     current: Bytes,
+    /// The object's URI, for progress reports.
+    shown: String,
 }
 
 impl Read for RangeReader {
@@ -532,7 +590,10 @@ impl Read for RangeReader {
         while self.current.is_empty() {
             match self.rx.blocking_recv() {
                 None => return Ok(0),
-                Some(Ok(b)) => self.current = b,
+                Some(Ok(b)) => {
+                    progress().read(&self.shown, b.len() as u64);
+                    self.current = b;
+                }
                 Some(Err(e)) => return Err(e),
             }
         }

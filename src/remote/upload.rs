@@ -30,7 +30,10 @@ use object_store::aws::AmazonS3;
 use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 
-use super::s3::{check_listable, delete_keys, describe, list_prefix, obj_path, runtime, store_for};
+use super::progress::{progress, Direction};
+use super::s3::{
+    check_listable, delete_keys, describe, list_prefix, obj_path, runtime, store_for, TransferDone,
+};
 use super::{S3Uri, Uploaded};
 use crate::error::{Error, Result};
 use crate::input::{InputFile, SourceSpec};
@@ -185,6 +188,16 @@ impl OutputPrefix {
             }
         }
         rels.sort();
+        let shown = self.uri.to_string();
+        let mut total = 0u64;
+        for rel in &rels {
+            let path = dir.join(rel);
+            total += std::fs::metadata(&path)
+                .map_err(|e| Error::io(&path, e))?
+                .len();
+        }
+        let _done = TransferDone(Direction::Upload, &shown);
+        progress().transfer_start(Direction::Upload, &shown, rels.len() as u64, total);
         let base = self.uri.key.clone();
         let key_of = |rel: &str| format!("{base}{rel}");
         let last_key = key_of(last);
@@ -236,6 +249,7 @@ impl OutputPrefix {
             runtime()
                 .block_on(store.put(&obj_path(key), PutPayload::from(buf)))
                 .map_err(|e| describe(&uri, &e))?;
+            progress().transferred(Direction::Upload, &uri.to_string(), len);
             return Ok(Uploaded {
                 uri: uri.to_string(),
                 checksum_algorithm: "SHA256".into(),
@@ -249,7 +263,7 @@ impl OutputPrefix {
                 .put_multipart(&obj_path(key))
                 .await
                 .map_err(|e| describe(&uri, &e))?;
-            match send_parts(&mut *upload, &mut file, path, part).await {
+            match send_parts(&mut *upload, &mut file, path, part, &uri.to_string()).await {
                 Ok(digests) => match upload.complete().await {
                     Ok(_) => {
                         let mut all = Sha256::new();
@@ -291,16 +305,23 @@ enum PartError {
     Local(Error),
 }
 
-/// Reads `file` part by part and uploads the parts, at most [`PARTS_IN_FLIGHT`] at once;
-/// returns each part's SHA-256, in order.
+/// Reads `file` part by part and uploads the parts, at most [`PARTS_IN_FLIGHT`] at once,
+/// reporting each part as uploaded (to `shown`) when S3 has it; returns each part's
+/// SHA-256, in order.
 async fn send_parts(
     upload: &mut dyn MultipartUpload,
     file: &mut std::fs::File,
     path: &Path,
     part: usize,
+    shown: &str,
 ) -> std::result::Result<Vec<[u8; 32]>, PartError> {
     let mut digests = Vec::new();
     let mut in_flight = FuturesOrdered::new();
+    let sent = |r: (usize, object_store::Result<()>)| {
+        r.1.map_err(PartError::Store)?;
+        progress().transferred(Direction::Upload, shown, r.0 as u64);
+        Ok::<(), PartError>(())
+    };
     loop {
         let mut buf = Vec::with_capacity(part);
         (&mut *file)
@@ -311,15 +332,17 @@ async fn send_parts(
             break;
         }
         digests.push(Sha256::digest(&buf).into());
-        in_flight.push_back(upload.put_part(PutPayload::from(buf)));
+        let len = buf.len();
+        let put = upload.put_part(PutPayload::from(buf));
+        in_flight.push_back(async move { (len, put.await) });
         if in_flight.len() >= PARTS_IN_FLIGHT {
             if let Some(r) = in_flight.next().await {
-                r.map_err(PartError::Store)?;
+                sent(r)?;
             }
         }
     }
     while let Some(r) = in_flight.next().await {
-        r.map_err(PartError::Store)?;
+        sent(r)?;
     }
     Ok(digests)
 }

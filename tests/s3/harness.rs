@@ -324,7 +324,14 @@ impl Aws {
 
     /// `bedrock-batch ARGS` with this setup and a clean AWS environment.
     pub fn bb(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("bedrock-batch").unwrap();
+        let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("bedrock-batch"));
+        self.setup(&mut cmd);
+        cmd.args(args);
+        Command::from_std(cmd)
+    }
+
+    /// This setup on `cmd`: the working folder and a clean AWS environment.
+    fn setup(&self, cmd: &mut Process) {
         cmd.current_dir(self.dir.path());
         for (k, _) in std::env::vars() {
             if k.starts_with("AWS_") {
@@ -340,9 +347,41 @@ impl Aws {
         .env("AWS_ENDPOINT_URL", &self.endpoint)
         // No instance metadata on a test machine: do not wait for it.
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("NO_COLOR")
-        .args(args);
-        cmd
+        .env_remove("NO_COLOR");
+    }
+
+    /// `bedrock-batch ARGS` with its stderr on a terminal, as a user at a shell has it: a
+    /// pseudo-terminal from util-linux `script`, with stdout sent to a file. `CI` is removed
+    /// unless `env` sets it. Returns the exit code, what the terminal showed, and stdout.
+    pub fn on_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        let quote = |w: &str| format!("'{}'", w.replace('\'', "'\\''"));
+        let bin = assert_cmd::cargo::cargo_bin("bedrock-batch");
+        let stdout = self.dir.path().join("terminal-stdout");
+        let mut line = quote(&bin.to_string_lossy());
+        for a in args {
+            line.push(' ');
+            line.push_str(&quote(a));
+        }
+        line.push_str(&format!(" >{}", quote(&stdout.to_string_lossy())));
+        let mut cmd = Process::new("script");
+        self.setup(&mut cmd);
+        cmd.env_remove("CI")
+            .env("TERM", "xterm")
+            // -q: no start and end lines; -e: the command's exit code; the typescript file
+            // is thrown away, the terminal's output comes on script's stdout.
+            .args(["-q", "-e", "-c", &line, "/dev/null"])
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .output()
+            .expect("util-linux `script` runs (apt-get install bsdutils)");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            std::fs::read_to_string(&stdout).unwrap_or_default(),
+        )
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

@@ -234,6 +234,49 @@ fn one_object_a_prefix_without_slash_and_a_nested_prefix() {
     ]);
     assert_eq!(empty.code, 1, "{}", empty.stderr);
     assert_eq!(empty.json()["summary"]["by_code"]["F002"], 1);
+    // `shard` takes one object as it takes one file: the same parts as from disk.
+    let sharded = aws.run(&[
+        "shard",
+        &format!("s3://{b}/jobs/7/input.jsonl"),
+        "--out",
+        &format!("s3://{b}/sharded/"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(sharded.code, 0, "{}", sharded.stderr);
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("input.jsonl"),
+        fixture("sample/claude-batch.jsonl"),
+    )
+    .unwrap();
+    let disk = local(
+        &["shard", "input.jsonl", "--out", "out", "--format", "json"],
+        work.path(),
+    );
+    assert_eq!(disk.code, 0, "{}", disk.stderr);
+    let files = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["manifest"]["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|j| j["files"].as_array().unwrap().clone())
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["sha256"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (remote_files, disk_files) = (files(&sharded.json()), files(&disk.json()));
+    assert_eq!(remote_files, disk_files);
+    for (path, _) in &remote_files {
+        assert_eq!(
+            get(&b, &format!("sharded/{path}")).body,
+            std::fs::read(work.path().join("out").join(path)).unwrap()
+        );
+    }
 }
 
 #[test]
@@ -595,7 +638,12 @@ fn fix_reads_and_writes_objects_and_job_create_checks_the_s3_input() {
             "--state-dir",
             state.path().to_str().unwrap(),
             "--job-name",
-            &format!("job-{}", uri.len()),
+            &format!(
+                "job-{}",
+                uri.trim_start_matches(&format!("s3://{b}/"))
+                    .trim_end_matches('/')
+                    .replace('/', "-")
+            ),
             "--role-arn",
             "arn:aws:iam::123456789012:role/BedrockBatch",
             "--model-id",
@@ -623,11 +671,55 @@ fn fix_reads_and_writes_objects_and_job_create_checks_the_s3_input() {
             .contains(&format!("s3://{b}/raw/broken.jsonl")),
         "{job}"
     );
+    // The pre-flight line names what it read: the request's s3Uri, not --local-input.
     assert!(
-        bad.stderr.contains("pre-flight: 6 records"),
+        bad.stderr.contains(&format!(
+            "pre-flight: 6 records in s3://{b}/raw/ (the request's input s3Uri)"
+        )),
         "{}",
         bad.stderr
     );
+    assert!(!bad.stderr.contains("--local-input"), "{}", bad.stderr);
+    // Records that fail at inference but pass Validating: Scheduled, exit 1, and the
+    // `validate` command it names reads the same URI and lists them.
+    let soft: String = (0..2_000)
+        .map(|i| {
+            let r = record(i);
+            if i == 1_500 {
+                r.replace("\"max_tokens\":256", "\"max_tokens\":\"256\"")
+            } else {
+                r
+            }
+        })
+        .collect();
+    put(&b, "jobs/soft/part-1.jsonl", soft.as_bytes());
+    let scheduled = create(&format!("s3://{b}/jobs/soft/"));
+    assert_eq!(scheduled.code, 1, "{}", scheduled.stderr);
+    assert_eq!(scheduled.json()["status"], "Scheduled");
+    let line = scheduled
+        .stderr
+        .lines()
+        .find(|l| l.contains("would fail at inference"))
+        .unwrap_or_else(|| panic!("{}", scheduled.stderr));
+    let tail = format!("--input-s3-uri s3://{b}/jobs/soft/ s3://{b}/jobs/soft/");
+    assert!(line.ends_with(&tail), "{line}");
+    let command = line.split("See them with: bedrock-batch ").nth(1).unwrap();
+    let listed = aws.run(
+        &command
+            .split(' ')
+            .chain(["--format", "json"])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(listed.code, 1, "{}", listed.stderr);
+    let errors: Vec<serde_json::Value> = listed.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .cloned()
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["line"], 1_501);
     // --local-input takes a URI too (here one that is not the request's s3Uri).
     let local_input = aws.run(&[
         "job",
@@ -893,6 +985,36 @@ fn a_failed_upload_leaves_no_manifest_no_object_and_no_open_multipart_upload() {
         String::from_utf8_lossy(&again.stderr)
     );
     assert_eq!(keys(&b, "out/").last().unwrap(), "out/manifest.json");
+    // And the objects it wrote are those of a run that never failed: the same bytes and the
+    // same S3-verified checksums.
+    let clean = Aws::moto()
+        .bb(&[
+            "shard",
+            input.to_str().unwrap(),
+            "--out",
+            &format!("s3://{b}/clean/"),
+            "--max-records-per-file",
+            "8000",
+        ])
+        .env("BEDROCK_BATCH_S3_PART_SIZE", (5 << 20).to_string())
+        .output()
+        .unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+    let manifest = |prefix: &str| -> serde_json::Value {
+        let text = String::from_utf8(get(&b, &format!("{prefix}manifest.json")).body).unwrap();
+        serde_json::from_str(&text.replace(&format!("s3://{b}/{prefix}"), "PREFIX/")).unwrap()
+    };
+    assert_eq!(manifest("out/"), manifest("clean/"));
+    let retried_keys = keys(&b, "out/");
+    assert_eq!(retried_keys.len(), keys(&b, "clean/").len());
+    // The manifests differ only in the URIs they record (compared above).
+    for key in retried_keys
+        .iter()
+        .filter(|k| !k.ends_with("manifest.json"))
+    {
+        let same = get(&b, key).body == get(&b, &key.replacen("out/", "clean/", 1)).body;
+        assert!(same, "{key} differs from the clean run's");
+    }
 }
 
 #[test]
@@ -959,4 +1081,292 @@ fn results_reads_the_input_and_the_job_output_from_s3() {
             "{name}"
         );
     }
+    // One object as --input, as one file on disk.
+    let one = aws.run(&[
+        "results",
+        "--input",
+        &format!("s3://{b}/batch/in/part-0001.jsonl"),
+        "--output",
+        &format!("s3://{b}/batch/out/"),
+        "--format",
+        "json",
+    ]);
+    let one_disk = local(
+        &[
+            "results",
+            "--input",
+            root.join("input/part-0001.jsonl").to_str().unwrap(),
+            "--output",
+            root.join("output/").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        aws.dir.path(),
+    );
+    assert_eq!(one.code, one_disk.code, "{}", one.stderr);
+    assert_eq!(
+        strip(
+            &one.stdout,
+            &format!("s3://{b}/batch/in/"),
+            &format!("s3://{b}/batch/out/")
+        ),
+        strip(
+            &one_disk.stdout,
+            &format!("{}/", root.join("input").display()),
+            &format!("{}/", root.join("output").display())
+        ),
+    );
+}
+
+/// What a dataframe export and a hand-edited file look like together: records without
+/// recordIds, a repeated recordId, a broken line, a stray file.
+fn fix_folder(root: &Path) {
+    let w = |rel: &str, bytes: &[u8]| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    };
+    let no_ids: String = (0..400)
+        .map(|i| record(i).replace(&format!("\"recordId\":\"{i:08x}-"), "\"id\":\"x-"))
+        .collect();
+    w("2026/11/a.jsonl", no_ids.as_bytes());
+    let mut repeated: String = (0..300).map(record).collect();
+    repeated.push_str(&record(7));
+    repeated.push_str("{\"recordId\":\"broken\",\"modelInput\":{\n");
+    w("2026/11/b.jsonl", repeated.as_bytes());
+    w("2026/12/pandas.jsonl", pandas_lines(0, 200).as_bytes());
+    w("README.txt", b"export of 2026-11-29\n");
+}
+
+#[test]
+#[ignore = "needs moto_server; .ci/run runs it"]
+fn fix_reads_a_prefix_and_uploads_the_output_with_its_side_files_beside_it() {
+    let aws = Aws::moto();
+    let work = tempfile::tempdir().unwrap();
+    fix_folder(&work.path().join("data"));
+    let b = bucket("fixdir");
+    upload_dir(&work.path().join("data"), &b, "raw/");
+    let flags = [
+        "--add-record-ids",
+        "--dedupe-record-ids",
+        "--record-id-format",
+        "uuid",
+        "--format",
+        "json",
+    ];
+    let out = format!("s3://{b}/clean/all.jsonl");
+    let mut args = vec!["fix", "--out", &out];
+    let raw = format!("s3://{b}/raw/");
+    args.push(&raw);
+    args.extend(flags);
+    let remote = aws.run(&args);
+    let mut args = vec!["fix", "--out", "all.jsonl", "data/"];
+    args.extend(flags);
+    let disk = local(&args, work.path());
+    assert_eq!(remote.code, disk.code, "{}", remote.stderr);
+    assert_eq!(remote.code, 1, "a line was rejected: {}", remote.stdout);
+    // Nothing on stderr: no progress text when stderr is not a terminal.
+    assert_eq!(remote.stderr, "");
+    // The same files, at the same names, with the same bytes: the ids generated in the
+    // second pass (the objects are read again) are the ones generated from disk.
+    let mut written = keys(&b, "clean/");
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "clean/all.id-map.jsonl",
+            "clean/all.jsonl",
+            "clean/all.rejected.jsonl"
+        ]
+    );
+    // (The id map names each input by where it was read: the object's URI, the file's path.)
+    for key in &written {
+        let name = key.trim_start_matches("clean/");
+        let remote = String::from_utf8(get(&b, key).body).unwrap();
+        let disk = std::fs::read_to_string(work.path().join(name)).unwrap();
+        assert!(
+            remote.replace(&raw, "data/") == disk,
+            "{name} differs from the one fixed from disk"
+        );
+    }
+    // The same report, with the objects named by URI; each output's size is what was
+    // written (the id map is longer by the URIs it holds).
+    let mut remote_report: serde_json::Value = serde_json::from_str(
+        &remote
+            .stdout
+            .replace(&format!("s3://{b}/clean/"), "")
+            .replace(&raw, "data/"),
+    )
+    .unwrap();
+    let mut disk_report = disk.json();
+    for o in remote_report["outputs"].as_array_mut().unwrap() {
+        let name = o["path"].as_str().unwrap().to_string();
+        assert_eq!(o["bytes"], get(&b, &format!("clean/{name}")).body.len());
+        o["bytes"] = serde_json::Value::Null;
+    }
+    for o in disk_report["outputs"].as_array_mut().unwrap() {
+        let name = o["path"].as_str().unwrap().to_string();
+        let size = std::fs::metadata(work.path().join(&name)).unwrap().len();
+        assert_eq!(o["bytes"], size);
+        o["bytes"] = serde_json::Value::Null;
+    }
+    assert_eq!(remote_report, disk_report);
+    // The input is never touched.
+    assert_eq!(keys(&b, "raw/").len(), 4);
+}
+
+#[test]
+#[ignore = "needs moto_server; .ci/run runs it"]
+fn a_failed_fix_upload_deletes_the_side_files_it_wrote() {
+    let b = bucket("fixfail");
+    let work = tempfile::tempdir().unwrap();
+    fix_folder(&work.path().join("data"));
+    upload_dir(&work.path().join("data"), &b, "raw/");
+    // The output itself goes up last; its PUT is refused after the side files are stored.
+    let proxy = Proxy::start(Box::new(|_, m, target| {
+        if m == "PUT" && target.contains("/clean/all.jsonl") {
+            Fault::Error(403, "AccessDenied")
+        } else {
+            Fault::Pass
+        }
+    }));
+    let out = format!("s3://{b}/clean/all.jsonl");
+    let run = Aws::at(&proxy.endpoint()).run(&[
+        "fix",
+        &format!("s3://{b}/raw/"),
+        "--out",
+        &out,
+        "--add-record-ids",
+        "--dedupe-record-ids",
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&out) && run.stderr.contains("access denied"),
+        "{}",
+        run.stderr
+    );
+    let log = proxy.log.lock().unwrap().join("\n");
+    assert!(
+        log.contains("all.rejected.jsonl"),
+        "side files went up first: {log}"
+    );
+    assert_eq!(
+        keys(&b, "clean/"),
+        Vec::<String>::new(),
+        "nothing left: {log}"
+    );
+}
+
+/// Progress text: a spinner or a bar, or the carriage returns and escape sequences that
+/// draw them (a terminal ends its lines with `\r\n`, which is not one).
+fn progress_text(stderr: &str) -> bool {
+    let text = stderr.replace("\r\n", "\n");
+    [
+        "listing",
+        "uploading",
+        "downloading",
+        "reading",
+        "\r",
+        "\x1b[",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+#[test]
+#[ignore = "needs moto_server; .ci/run runs it"]
+fn s3_progress_is_drawn_on_a_terminal_and_never_otherwise() {
+    let aws = Aws::moto();
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.jsonl");
+    big_input(&input, 6_000); // ~3.5 MB
+    let b = bucket("progress");
+    let input = input.to_str().unwrap();
+    let out = format!("s3://{b}/run/");
+    // The job's files, without the manifest (which a job's prefix must not hold).
+    let job = format!("s3://{b}/run/job-001/");
+    let shard = ["shard", input, "--out", &out];
+    // A terminal: the upload is shown, and cleared when done.
+    let (code, screen, _) = aws.on_terminal(&shard, &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("uploading 2 files to s3://"), "{screen:?}");
+    // Listing and the bytes read: `job create --check-s3-input` has no checking bar, so the
+    // bytes read from S3 get one of their own.
+    let state = work.path().join("state");
+    let create = |name: &str, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "job",
+            "create",
+            "--state-dir",
+            state.to_str().unwrap(),
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/BedrockBatch",
+            "--model-id",
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+            "--input-data-config",
+            &format!("s3InputDataConfig={{s3Uri={job}}}"),
+            "--output-data-config",
+            &format!("s3OutputDataConfig={{s3Uri=s3://{b}/results/}}"),
+            "--region",
+            "us-east-1",
+            "--check-s3-input",
+            "--job-name",
+            name,
+        ]
+        .map(String::from)
+        .to_vec();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let args = create("on-terminal", &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, screen, stdout) = aws.on_terminal(&args, &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(stdout.contains("\"Scheduled\""), "{stdout}");
+    assert!(screen.contains(&format!("listing {job}")), "{screen:?}");
+    assert!(screen.contains("reading "), "{screen:?}");
+    // `validate` and `fix` show the listing; `results --output s3://` the download.
+    let (code, screen, _) = aws.on_terminal(&["validate", &job], &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains(&format!("listing {job}")), "{screen:?}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/results/claude");
+    upload_dir(&root.join("output"), &b, "results/job/");
+    let job_input = root.join("input");
+    let results = [
+        "results",
+        "--input",
+        job_input.to_str().unwrap(),
+        "--output",
+        &format!("s3://{b}/results/job/"),
+    ];
+    let (code, screen, _) = aws.on_terminal(&results, &[]);
+    assert!(code != 2, "{screen}");
+    assert!(screen.contains("downloading s3://"), "{screen:?}");
+
+    // Never otherwise: --no-progress, CI set, or stderr not a terminal.
+    let forced = ["shard", input, "--out", &out, "--force"];
+    let quiet_shard = ["shard", input, "--out", &out, "--force", "--no-progress"];
+    let no_progress = create("no-progress", &["--no-progress"]);
+    let no_progress: Vec<&str> = no_progress.iter().map(String::as_str).collect();
+    for (args, env) in [
+        (&quiet_shard[..], &[][..]),
+        (&forced[..], &[("CI", "true")][..]),
+        (&no_progress[..], &[][..]),
+        (&["validate", &job, "--no-progress"][..], &[][..]),
+        (&results[..], &[("CI", "1")][..]),
+    ] {
+        let (code, screen, _) = aws.on_terminal(args, env);
+        assert!(code != 2, "{args:?}: {screen}");
+        assert!(!progress_text(&screen), "{args:?} {env:?}: {screen:?}");
+    }
+    for args in [&forced[..], &["validate", &job][..], &results[..]] {
+        let run = aws.run(args);
+        assert!(run.code != 2, "{args:?}: {}", run.stderr);
+        assert!(!progress_text(&run.stderr), "{args:?}: {:?}", run.stderr);
+    }
+    let piped = create("piped", &[]);
+    let piped: Vec<&str> = piped.iter().map(String::as_str).collect();
+    let run = aws.run(&piped);
+    assert!(!progress_text(&run.stderr), "{:?}", run.stderr);
 }
