@@ -373,7 +373,7 @@ pub(super) async fn list_prefix(store: &AmazonS3, uri: &S3Uri) -> Result<Vec<Rem
     while let Some(meta) = listed.next().await {
         let meta = meta.map_err(|e| remote_error(uri, &e))?;
         seen += 1;
-        if seen % LISTING_REPORT_EVERY == 0 {
+        if seen.is_multiple_of(LISTING_REPORT_EVERY) {
             progress().listing(&shown, out.len() as u64, bytes);
         }
         let key = meta.location.as_ref().to_string();
