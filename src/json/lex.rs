@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 #[cfg(target_arch = "x86_64")]
 use super::simd::avx2;
+#[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+use super::simd::neon;
 use super::simd::skip_plain;
 use super::SyntaxError;
 
@@ -214,6 +216,12 @@ pub(crate) fn scan_string_with<const SURROGATES: bool>(
         }
         // Anything unusual (an error, or a string running to the end of the line) is left to
         // the byte loop below, which alone words the errors.
+    }
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    // SAFETY: this build's target has NEON (the `cfg` above; every aarch64 Linux and macOS
+    // target does).
+    if let Some(done) = unsafe { neon::scan_string::<SURROGATES>(b, start) } {
+        return Ok(done);
     }
     scan_string_bytes(b, start).map(|(end, escaped)| (end, escaped, escaped))
 }
