@@ -1,6 +1,6 @@
 //! The scanner and lexer against hand-written cases, and the SIMD string loops (AVX2 and
 //! SSE2 on x86_64, NEON on aarch64) against the byte loop and the SWAR loop. The aarch64 ones
-//! run under qemu in CI (`.ci/run`, docs/development.md).
+//! run under qemu in CI (`.ci/run`; docs/performance.md says what that shows).
 
 use super::lex::*;
 #[cfg(target_arch = "x86_64")]
