@@ -517,7 +517,9 @@ pub(crate) mod neon {
     #[target_feature(enable = "neon")]
     #[inline]
     fn nibble_mask(m: uint8x16_t) -> u64 {
-        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(m))))
+        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(
+            m,
+        ))))
     }
 
     /// `"`, `\` or a control character (below 0x20), as 0xFF per byte.
@@ -525,7 +527,10 @@ pub(crate) mod neon {
     #[inline]
     fn specials(v: uint8x16_t) -> uint8x16_t {
         vorrq_u8(
-            vorrq_u8(vceqq_u8(v, vdupq_n_u8(b'"')), vceqq_u8(v, vdupq_n_u8(b'\\'))),
+            vorrq_u8(
+                vceqq_u8(v, vdupq_n_u8(b'"')),
+                vceqq_u8(v, vdupq_n_u8(b'\\')),
+            ),
             vcltq_u8(v, vdupq_n_u8(0x20)),
         )
     }
@@ -542,7 +547,10 @@ pub(crate) mod neon {
     #[target_feature(enable = "neon")]
     #[inline]
     fn not_quote(v: uint8x16_t) -> uint8x16_t {
-        vorrq_u8(vceqq_u8(v, vdupq_n_u8(b'\\')), vcltq_u8(v, vdupq_n_u8(0x20)))
+        vorrq_u8(
+            vceqq_u8(v, vdupq_n_u8(b'\\')),
+            vcltq_u8(v, vdupq_n_u8(0x20)),
+        )
     }
 
     /// Like [`super::skip_plain`], 16 bytes at a time; stops early (before the last 16
@@ -573,7 +581,9 @@ pub(crate) mod neon {
         0, 0, 0b1101, 0, 0b1000, 0b1000, 0b0100, 0, 0, 0, 0, 0, 0b0010, 0, 0b0100, 0b0001,
     ];
     /// Escape letters by high nibble: 0x2_ → bit 0, 0x5_ → 1, 0x6_ → 2, 0x7_ → 3.
-    const ESC_HIGH: [u8; 16] = [0, 0, 0b0001, 0, 0, 0b0010, 0b0100, 0b1000, 0, 0, 0, 0, 0, 0, 0, 0];
+    const ESC_HIGH: [u8; 16] = [
+        0, 0, 0b0001, 0, 0, 0b0010, 0b0100, 0b1000, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
     /// Hex digits by low nibble: 0x3_ with low 0–9 → bit 0; 0x4_ or 0x6_ with low 1–6 → bit 1.
     const HEX_LOW: [u8; 16] = [1, 3, 3, 3, 3, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 0];
     /// Hex digits by high nibble.
@@ -690,7 +700,12 @@ pub(crate) mod neon {
         if i + 32 <= len {
             // SAFETY: `i + 32 <= len`, so both 16-byte loads are inside the slice, and
             // `vld1q_u8` has no alignment requirement.
-            let (lo, hi) = unsafe { (vld1q_u8(b.as_ptr().add(i)), vld1q_u8(b.as_ptr().add(i + 16))) };
+            let (lo, hi) = unsafe {
+                (
+                    vld1q_u8(b.as_ptr().add(i)),
+                    vld1q_u8(b.as_ptr().add(i + 16)),
+                )
+            };
             let quote = vdupq_n_u8(b'"');
             let q = wide_nibble_mask(vceqq_u8(lo, quote), vceqq_u8(hi, quote));
             let other = wide_nibble_mask(not_quote(lo), not_quote(hi));

@@ -3,10 +3,10 @@
 //! run under qemu in CI (`.ci/run`; docs/performance.md says what that shows).
 
 use super::lex::*;
-#[cfg(target_arch = "x86_64")]
-use super::simd::{avx2, sse2};
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
 use super::simd::neon;
+#[cfg(target_arch = "x86_64")]
+use super::simd::{avx2, sse2};
 use super::simd::{skip_plain, skip_plain_swar};
 use super::*;
 
@@ -241,7 +241,9 @@ fn first_special(b: &[u8], i: usize) -> usize {
 #[test]
 fn skip_plain_loops_match_a_byte_loop() {
     use proptest::prelude::*;
-    let mut loops: Vec<(&str, usize, fn(&[u8], usize) -> usize)> = vec![("swar", 8, skip_plain_swar)];
+    // Each loop: its name, how many bytes it reads at a time, and the loop.
+    type Loop = (&'static str, usize, fn(&[u8], usize) -> usize);
+    let mut loops: Vec<Loop> = vec![("swar", 8, skip_plain_swar)];
     #[cfg(target_arch = "x86_64")]
     {
         loops.push(("sse2", 16, sse2::skip_plain));
@@ -259,7 +261,10 @@ fn skip_plain_loops_match_a_byte_loop() {
         20 => prop::sample::select(b"abcdefghij KLMNOPQRST0123456789".to_vec()),
         1 => prop::sample::select(vec![b'"', b'\\', 0, 0x1F, b'\n', b'\t', 0x20, 0x7F, b'!', b'#', b'[', b']', 0x80, 0xC3, 0xFF]),
     ];
-    let strategy = (prop::collection::vec(byte, 0..200), any::<prop::sample::Index>());
+    let strategy = (
+        prop::collection::vec(byte, 0..200),
+        any::<prop::sample::Index>(),
+    );
     proptest!(ProptestConfig::with_cases(3000), |((b, at) in strategy)| {
         let i = at.index(b.len() + 1);
         let want = first_special(&b, i);
