@@ -135,8 +135,7 @@ def test_keys_read_by_executors_give_the_cli_findings(spark, batch: Path) -> Non
 
 
 def test_a_capped_listing_and_the_job_quotas_match(spark, batch: Path) -> None:
-    # The job quotas over all files. (A capped listing is not compared: the CLI now keeps errors
-    # first under the cap, which merge() does not do yet.)
+    # The job quotas over all files.
     flags = ["--max-diagnostics", "100000", "--max-records-per-job", "3000", "--max-job-bytes", "500kB",
              "--min-records-per-job", "5000", "--max-records-per-file", "1000"]
     doc = cli_report(batch, *flags)
@@ -145,6 +144,21 @@ def test_a_capped_listing_and_the_job_quotas_match(spark, batch: Path) -> None:
               max_records_per_file=1000)
     assert_same_report(bbs.validate_files(spark, str(batch), **kw), doc)
     assert_same_report(bbs.validate_keys(spark, [str(p) for p in batch.rglob("*.jsonl")], **kw), doc)
+
+
+@pytest.mark.parametrize("cap", [3, 12, 40])
+def test_a_capped_listing_keeps_errors_first_as_the_cli_does(spark, batch: Path, cap: int) -> None:
+    # Under a small cap the CLI lists errors first (then warnings, then infos), in report order,
+    # with job-level findings on top: the Spark reduce keeps the very same ones.
+    doc = cli_report(batch, "--model-id", HAIKU, "--max-diagnostics", str(cap), "--min-records-per-job", "5000")
+    assert doc["summary"]["diagnostics_truncated"]
+    assert any(d["code"] == "Q005" for d in doc["diagnostics"])
+    assert_same_report(bbs.validate_files(spark, str(batch), model_id=HAIKU, max_diagnostics=cap, min_records_per_job=5000), doc)
+    assert_same_report(
+        bbs.validate_keys(spark, [str(p) for p in batch.rglob("*.jsonl")], model_id=HAIKU, max_diagnostics=cap,
+                          min_records_per_job=5000),
+        doc,
+    )
 
 
 def test_a_clean_job_is_scheduled(spark, tmp_path: Path) -> None:

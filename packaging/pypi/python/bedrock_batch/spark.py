@@ -550,7 +550,19 @@ def merge(
     if verdict is None:
         verdict = next((_headline(d) for d in job if d["phase"] == "validating"), None)
     listed.sort(key=lambda kd: kd[0])
-    diagnostics = [d for _, d in listed[:cap]]
+    # As the CLI lists them (docs/findings.md): under the cap the most severe first (errors,
+    # then warnings, then infos, each the earliest in report order), shown in report order;
+    # job-level findings always, on top of the cap. Each file's own run kept its most severe
+    # findings under the same cap, so the ones kept here are among those it listed.
+    in_files = [kd for kd in listed if kd[0][0] < len(files)]
+    room = cap
+    kept: List[Tuple[Tuple[int, int, int], Dict[str, Any]]] = []
+    for severity in ("error", "warning", "info"):
+        take = [kd for kd in in_files if kd[1]["severity"] == severity][: max(room, 0)]
+        room -= len(take)
+        kept += take
+    kept.sort(key=lambda kd: kd[0])
+    diagnostics = [d for _, d in kept] + [d for key, d in listed if key[0] == len(files)]
     total = sum(by_code.values())
     threshold = {"error": ("error",), "warning": ("error", "warning"), "info": ("error", "warning", "info")}
     failing = any(sev[s] for s in threshold[options.fail_on])
