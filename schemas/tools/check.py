@@ -914,7 +914,7 @@ def check_rules(rep: Report, validators: dict, catalog: dict, rust: str | None) 
 
 
 def rust_case(binary: str, d: Path, case: dict) -> list[str]:
-    """Runs the real binary on a rule case as tests/fixtures.rs does."""
+    """Runs the real binary on a rule case as tests/it/fixtures.rs does."""
     problems = []
     for key in ("fail", "pass"):
         if key not in case:

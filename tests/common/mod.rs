@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: run the real binary, parse its JSON report.
+//! Helpers shared by the integration tests (`tests/it/`, `tests/precommit.rs`): run the real
+//! binary, parse its JSON report.
 
 #![allow(dead_code)]
 

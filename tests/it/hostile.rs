@@ -6,13 +6,13 @@
 //! scanner and the line checks were made linear, so a regression shows as a test that does
 //! not finish. Memory is measured (peak RSS of the child), since it is not timing.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::common::run;
 use bedrock_batch::validate::{validate, validate_with_progress, Progress, ValidateOptions};
-use common::run;
 use serde_json::Value;
 
 const CLAUDE: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";

@@ -3,11 +3,9 @@
 //! official SARIF 2.1.0 schema, the JSONL stream against the JSON report, GitHub's caps and
 //! step summary, and JUnit's pass/fail line.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// The fixture set, named as a user would name it (relative to the repository root).

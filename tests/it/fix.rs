@@ -2,15 +2,15 @@
 //! map, atomic writes and `--in-place`, and a property test (fix, then validate: none of the
 //! repaired codes, and the same multiset of `modelInput` bodies).
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::common::{run, Run};
 use bedrock_batch::fix::{fix, FixOptions, IdFormat, Target};
 use bedrock_batch::json::{Scanned, Scanner};
 use bedrock_batch::validate::{validate, NoProgress, ValidateOptions};
-use common::{run, Run};
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -6,9 +6,7 @@
 //! another family is one M014; a misspelled field and the required one it stands for are one
 //! M002), `expect.json` gives it as `diagnosed`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn family_dirs() -> Vec<std::path::PathBuf> {

@@ -1,12 +1,10 @@
 //! Generated documentation is current: `docs/rules.md` is exactly what
 //! `bedrock-batch rules --format markdown` prints from the rule table and the fixtures.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn rules_reference_is_current() {
@@ -30,7 +28,7 @@ fn rules_reference_is_current() {
             return;
         }
         panic!(
-            "docs/rules.md is not current: run `UPDATE_DOCS=1 cargo test --test docs` (or \
+            "docs/rules.md is not current: run `UPDATE_DOCS=1 cargo test --test it docs::` (or \
              `bedrock-batch rules --format markdown > docs/rules.md`) and commit it"
         );
     }

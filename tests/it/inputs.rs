@@ -1,13 +1,11 @@
 //! Inputs for pipelines and hooks, through the real binary: `.jsonl.gz` / `.jsonl.zst` read on
 //! the fly (F001 still applies), corrupt compressed data, `--stdin-filename`, and `--group`.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {

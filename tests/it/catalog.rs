@@ -3,11 +3,9 @@
 //! sources, media outside the input folder, and the same answers from `validate`, `models`
 //! and `job create`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// `n` Claude records with UUID record ids, as AWS's own sample writes them.

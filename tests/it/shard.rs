@@ -3,7 +3,7 @@
 //! (`--force`, a full disk, an interrupt), `--emit-requests`, and the same output whatever
 //! path the input takes. A property test drives the library with random records and quotas.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use common::*;
+use crate::common::*;
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     let p = dir.join(name);

@@ -3,12 +3,10 @@
 //! key's flag (validate, shard, fix, job create) takes the key, and every mistake is a tool
 //! error (exit 2) naming the file and the key.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A temp project: `in.jsonl` with three clean records and one without a recordId (R003,

@@ -3,11 +3,9 @@
 //! invocation type, misspelled fields. Each problem must come out as one finding that says
 //! what to do.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 /// A UUID-v4-shaped id, different for every `i` (as AWS's own samples and `uuid.uuid4()` use).

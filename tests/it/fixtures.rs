@@ -1,12 +1,10 @@
 //! Every rule code has a fixture under `fixtures/<CODE>/`; run the real binary on each and
 //! check code, line (and column/pointer where given), exit code and verdict.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::*;
 use bedrock_batch::rules::RuleCode;
-use common::*;
 use serde_json::Value;
 
 fn load_case(code: &str) -> Option<Value> {

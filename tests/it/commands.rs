@@ -1,9 +1,7 @@
 //! The informational commands (`rules`, `models`, `schema`) and colour handling, through the
 //! real binary.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn rules_lists_every_rule_and_explains_one_with_examples() {

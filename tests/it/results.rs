@@ -3,15 +3,13 @@
 //! file re-validated and re-sharded, `--joined` for Claude, Nova and Titan embeddings, the
 //! refusals (exit 2), and the same answer whatever the thread count, chunk size or input path.
 
-mod common;
-
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use common::*;
+use crate::common::*;
 
 const CLAUDE_IN: &str = "fixtures/results/claude/input";
 const CLAUDE_OUT: &str = "fixtures/results/claude/output/s1xkq2m4r7zb";

@@ -2,11 +2,9 @@
 //! composition, exit codes, tool errors, and the guarantee that output never depends on the
 //! input path taken (mmap, reads, stdin), the thread count or the chunk size.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::common::*;
 
 const MIN1: &[&str] = &["--min-records-per-job", "1"];
 
