@@ -20,6 +20,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+mod atomic;
 pub mod commands;
 pub mod diagnostic;
 pub mod error;

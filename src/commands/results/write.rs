@@ -18,6 +18,7 @@ use std::sync::Arc;
 use memmap2::Mmap;
 use tempfile::NamedTempFile;
 
+use crate::atomic::{file_id, temp_beside, FileId};
 use crate::error::{Error, Result};
 use crate::input::{self, InputFile, Opened, SourceSpec};
 use crate::json::{Scanned, Scanner};
@@ -87,28 +88,6 @@ pub fn check_destinations(
         }
     }
     Ok(())
-}
-
-/// What identifies an existing file whatever path names it (links, `..`): device and inode
-/// where there are such, else the canonical path.
-#[derive(PartialEq, Eq)]
-enum FileId {
-    #[cfg(unix)]
-    Inode(u64, u64),
-    #[cfg_attr(unix, allow(dead_code))]
-    Canonical(PathBuf),
-}
-
-fn file_id(path: &Path) -> Option<FileId> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(path)
-            .ok()
-            .map(|m| FileId::Inode(m.dev(), m.ino()))
-    }
-    #[cfg(not(unix))]
-    std::fs::canonicalize(path).ok().map(FileId::Canonical)
 }
 
 /// Bytes of a file read back by offset: mapped, or read with positioned reads.
@@ -200,25 +179,7 @@ struct AtomicOut {
 
 impl AtomicOut {
     fn create(dest: &Path) -> Result<AtomicOut> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = dest
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // What `File::create` would give (0666 less the umask), not tempfile's 0600.
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let tmp = builder
-            .tempfile_in(dir)
-            .map_err(|e| Error::write(dest, e))?;
+        let tmp = temp_beside(dest, None).map_err(|e| Error::write(dest, e))?;
         Ok(AtomicOut {
             dest: dest.to_path_buf(),
             w: BufWriter::with_capacity(1 << 20, tmp),
