@@ -36,7 +36,6 @@ use super::s3::{
 };
 use super::{S3Uri, Uploaded};
 use crate::error::{Error, Result};
-use crate::input::{InputFile, SourceSpec};
 
 /// The part size of multipart uploads (and the size above which a file is sent in parts).
 /// 16 MiB keeps a 1 GB file at 60 parts, far under S3's 10,000, and four parts in flight
@@ -71,8 +70,9 @@ pub struct OutputPrefix {
 }
 
 impl OutputPrefix {
-    /// Checks `uri` as an output prefix: empty, or `force` and holding none of `inputs`.
-    pub fn prepare(uri: &str, force: bool, inputs: &[InputFile]) -> Result<OutputPrefix> {
+    /// Checks `uri` as an output prefix: empty, or `force` and holding none of `inputs` (the
+    /// job's S3 inputs).
+    pub fn prepare(uri: &str, force: bool, inputs: &[&S3Uri]) -> Result<OutputPrefix> {
         let parsed = S3Uri::parse(uri)?;
         let prefix = parsed.with_key(&parsed.as_prefix());
         let store = store_for(&prefix)?;
@@ -92,17 +92,14 @@ impl OutputPrefix {
                     ),
                 });
             }
-            for f in inputs {
-                if let SourceSpec::Remote(o) = &f.source {
-                    if o.uri.bucket == prefix.bucket && o.uri.key.starts_with(&prefix.key) {
-                        return Err(Error::Remote {
-                            uri: prefix.to_string(),
-                            message: format!(
-                                "holds the input `{}`; --force would delete it (write somewhere else)",
-                                o.uri
-                            ),
-                        });
-                    }
+            for input in inputs {
+                if input.bucket == prefix.bucket && input.key.starts_with(&prefix.key) {
+                    return Err(Error::Remote {
+                        uri: prefix.to_string(),
+                        message: format!(
+                            "holds the input `{input}`; --force would delete it (write somewhere else)"
+                        ),
+                    });
                 }
             }
         }

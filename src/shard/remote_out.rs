@@ -36,10 +36,18 @@ impl Destination {
         }
         #[cfg(feature = "s3")]
         {
+            // The S3 inputs, which `--force` must not delete.
+            let remote_inputs: Vec<&crate::remote::S3Uri> = inputs
+                .iter()
+                .filter_map(|f| match &f.source {
+                    crate::input::SourceSpec::Remote(o) => Some(&o.uri),
+                    _ => None,
+                })
+                .collect();
             let prefix = crate::remote::upload::OutputPrefix::prepare(
                 &out.to_string_lossy(),
                 force,
-                inputs,
+                &remote_inputs,
             )?;
             let tmp = tempfile::Builder::new()
                 .prefix("bedrock-batch-shard-")

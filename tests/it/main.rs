@@ -22,6 +22,7 @@ mod formats;
 mod hostile;
 mod inputs;
 mod job;
+mod layers;
 mod properties;
 mod results;
 mod shard;
