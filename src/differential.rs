@@ -11,13 +11,13 @@
 // The tests print how many cases they compared, so a run shows they compared something.
 #![allow(clippy::print_stderr)]
 
-use jsonschema::json::{Array, Json, JsonNumber, Node, Object, SerdeJson};
+use jsonschema::json::{Json, Node, SerdeJson};
 use jsonschema::{Draft, ValidationError, Validator};
-use serde_json::{json, Number, Value};
+use serde_json::Value;
 
-use crate::schema_tape::{BodyTape, TapeJson};
 #[cfg(feature = "simd-dom")]
 use crate::schema_simd::{BodyParser, SimdJson};
+use crate::schema_tape::{BodyTape, TapeJson};
 
 mod corpus;
 mod families;

@@ -23,6 +23,8 @@
 mod atomic;
 pub mod commands;
 pub mod diagnostic;
+#[cfg(test)]
+mod differential;
 pub mod error;
 pub mod fix;
 pub mod input;
@@ -37,6 +39,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod schema;
+#[cfg(feature = "simd-dom")]
 pub mod schema_simd;
 pub mod schema_tape;
 pub mod shard;

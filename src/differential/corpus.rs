@@ -1,9 +1,9 @@
 //! The hand-written corpus: schemas that exercise every keyword the body schemas use, and
 //! instances around each one's edges.
 
+use super::*;
 #[cfg(feature = "simd-dom")]
 use crate::schema_simd::SimdJson;
-use super::*;
 use crate::schema_tape::TapeJson;
 use jsonschema::json::SerdeJson;
 use serde_json::{json, Value};

@@ -1,9 +1,9 @@
 //! Generated documents (proptest): random JSON in many spellings (escapes, number forms,
 //! whitespace, repeated keys), compared across the representations.
 
+use super::*;
 #[cfg(feature = "simd-dom")]
 use crate::schema_simd::BodyParser;
-use super::*;
 use crate::schema_tape::BodyTape;
 use jsonschema::json::Node;
 use proptest::prelude::*;
