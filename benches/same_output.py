@@ -66,13 +66,13 @@ def cases(big):
         yield f"sample-{sample.name}-stdin", ["validate", "--format", "json", "--stdin-filename", "x.jsonl", "-", f"<{s}"]
         yield f"sample-{sample.name}-threads1", ["validate", "--format", "json", "--threads", "1", "--chunk-size", "4096", s]
         yield f"sample-{sample.name}-shard", ["shard", s, "--out", "{work}/out", "--min-records-per-job", "1", "--on-invalid", "skip"]
-        yield f"sample-{sample.name}-shard-json", ["shard", s, "--out", "{work}/out", "--format", "json", "--min-records-per-job", "1", "--model-id", CLAUDE, "--emit-requests", "--role-arn", ROLE]
+        yield f"sample-{sample.name}-shard-json", ["shard", s, "--out", "{work}/out", "--format", "json", "--min-records-per-job", "1", "--model-id", CLAUDE, "--emit-requests", "--role-arn", ROLE, "--job-name-prefix", "nightly", "--s3-input-prefix", "s3://my-bucket/in/", "--s3-output-prefix", "s3://my-bucket/out/"]
         yield f"sample-{sample.name}-fix", ["fix", s, "--out", "{work}/fixed.jsonl"]
         yield f"sample-{sample.name}-fix-all", ["fix", s, "--out", "{work}/fixed.jsonl", "--add-record-ids", "--dedupe-record-ids", "--drop-unknown-keys", "--format", "json"]
-        yield f"sample-{sample.name}-job-create", ["job", "create", "--state-dir", "{work}/state", "--job-name", "j", "--role-arn", ROLE, "--model-id", CLAUDE, "--input-data-config", "s3InputDataConfig={s3Uri=s3://b/in/,s3InputFormat=JSONL}", "--output-data-config", "s3OutputDataConfig={s3Uri=s3://b/out/}", "--now", "2024-05-01T12:00:00Z", "--local-input", s]
+        yield f"sample-{sample.name}-job-create", ["job", "create", "--state-dir", "{work}/state", "--job-name", "j", "--role-arn", ROLE, "--model-id", CLAUDE, "--input-data-config", "s3InputDataConfig={s3Uri=s3://my-bucket/in/,s3InputFormat=JSONL}", "--output-data-config", "s3OutputDataConfig={s3Uri=s3://my-bucket/out/}", "--now", "2024-05-01T12:00:00Z", "--local-input", s]
     messy = str(FIX / "fix" / "messy.jsonl")
     yield "fix-messy", ["fix", messy, "--out", "{work}/fixed.jsonl", "--add-record-ids", "--dedupe-record-ids", "--drop-unknown-keys"]
-    yield "fix-messy-dry", ["fix", messy, "--dry-run", "--format", "json", "--add-record-ids"]
+    yield "fix-messy-dry", ["fix", messy, "--out", "{work}/fixed.jsonl", "--dry-run", "--format", "json", "--add-record-ids"]
     yield "job-skeleton", ["job", "skeleton"]
     for name in ("claude", "nova", "titan-embed"):
         d = FIX / "results" / name
@@ -114,7 +114,8 @@ def run(binary, argv, work):
     env = dict(os.environ, NO_COLOR="1")
     for k in ("CLICOLOR_FORCE", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI"):
         env.pop(k, None)
-    p = subprocess.run([binary, *args], cwd=work, stdin=stdin or subprocess.DEVNULL,
+    # argv[0] is the same for both binaries (usage lines name it).
+    p = subprocess.run(["bedrock-batch", *args], executable=binary, cwd=work, stdin=stdin or subprocess.DEVNULL,
                        capture_output=True, env=env)
     if stdin:
         stdin.close()
