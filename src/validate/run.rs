@@ -204,9 +204,12 @@ impl<'o> JobRun<'o> {
         let (opts, setup): (&'o ValidateOptions, &'o JobSetup) = (self.opts, self.setup);
         // Chunks per window. Workers wait for the slowest chunk at the end of each window, so
         // more chunks per window waste less; mapped chunks cost no memory while they wait,
-        // read ones (streams) hold their bytes, which bounds their window.
+        // read ones (streams) hold their bytes, which bounds their window: two windows of two
+        // 2 MiB chunks per thread are 8 MiB per thread (four chunks per thread were 16 MiB,
+        // most of `--no-mmap`'s peak RSS beyond the id map; the pipeline keeps the pool a
+        // window ahead, so the smaller window costs no measurable time).
         let threads = self.pool.current_num_threads();
-        let (mapped_window, read_window) = (threads * 16, threads * 4);
+        let (mapped_window, read_window) = (threads * 16, threads * 2);
         let chunk_size = opts.chunk_size;
         let want_line_status = self.want_line_status;
         let rules = LineRules {
