@@ -136,3 +136,58 @@ pub fn pandas_record(i: u64) -> String {
 pub fn pandas_records(n: u64) -> String {
     (0..n).map(|i| pandas_record(i) + "\n").collect()
 }
+
+/// `bedrock-batch ARGS` run in a fresh temporary folder holding `files` (relative names), with
+/// no config file found by chance and no AWS region or job state from the environment. Every
+/// path the command prints is then relative, so its output holds nothing volatile.
+pub fn run_in_fresh_dir(files: &[(&str, &[u8])], args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).expect("writes the input");
+    }
+    let out = bb()
+        .current_dir(dir.path())
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("BEDROCK_BATCH_STATE_DIR")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(args)
+        .output()
+        .expect("runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    };
+    let tmp = dir.path().to_string_lossy();
+    assert!(
+        !run.stdout.contains(&*tmp) && !run.stderr.contains(&*tmp),
+        "the output names the temporary folder, so a snapshot of it would not be stable:\n{}",
+        run.transcript()
+    );
+    run
+}
+
+/// `run_in_fresh_dir` twice: with `--threads 1`, and with the default thread count and 4 KiB
+/// chunks (the hidden `--chunk-size`), so that on a small input the workers really share the
+/// work. The two transcripts must be byte-identical (output never depends on the thread count
+/// or the chunk size). Returns it.
+pub fn transcript_any_threads(files: &[(&str, &[u8])], args: &[&str]) -> String {
+    let one = run_in_fresh_dir(files, &[args, &["--threads", "1"]].concat()).transcript();
+    let default = run_in_fresh_dir(files, &[args, &["--chunk-size", "4096"]].concat()).transcript();
+    assert_eq!(
+        one, default,
+        "--threads 1 and the default thread count with small chunks differ"
+    );
+    default
+}
+
+impl Run {
+    /// The exit code, stdout and stderr as one text, for a snapshot.
+    pub fn transcript(&self) -> String {
+        format!(
+            "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}

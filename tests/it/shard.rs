@@ -21,6 +21,7 @@ mod property;
 mod refusals;
 mod requests;
 mod safety;
+mod text;
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     let p = dir.join(name);
