@@ -19,6 +19,7 @@ mod files;
 mod ids;
 mod property;
 mod repairs;
+mod text;
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     let p = dir.join(name);
