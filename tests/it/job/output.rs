@@ -1,4 +1,5 @@
-//! What `job` prints: the text and YAML output formats and `job skeleton`.
+//! What `job` prints: the text and YAML output formats, `job skeleton`, and snapshots of
+//! `job create`'s pre-flight output (passing and failing) and of the skeletons.
 
 use super::*;
 
@@ -114,4 +115,115 @@ fn skeletons() {
         .arg(format!("file://{}", path.display())));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["jobName"], "from-skeleton");
+}
+
+// Snapshots of what `job create` prints with `--local-input` (the job on stdout, the
+// pre-flight lines on stderr) and of the skeletons. Nothing is redacted: each run happens in a
+// fresh temporary folder with relative paths (the helper checks no temporary path is printed),
+// `--now` fixes the times, and the job id is derived from the request.
+
+/// `job create --local-input export.jsonl` with a good request, in a fresh folder.
+fn create_with_local_input(input: &str) -> String {
+    let files: &[(&str, &[u8])] = &[("export.jsonl", input.as_bytes())];
+    crate::common::run_in_fresh_dir(
+        files,
+        &[
+            "job",
+            "create",
+            "--no-config",
+            "--state-dir",
+            "state",
+            "--job-name",
+            "nightly-tickets",
+            "--role-arn",
+            ROLE,
+            "--model-id",
+            MODEL,
+            "--input-data-config",
+            INPUT_SHORTHAND,
+            "--output-data-config",
+            OUTPUT_SHORTHAND,
+            "--now",
+            NOW,
+            "--local-input",
+            "export.jsonl",
+        ],
+    )
+    .transcript()
+}
+
+/// A pandas export of 300 records with UUID recordIds, with `edit` applied to record `i`.
+fn export(edit: impl Fn(u64, String) -> String) -> String {
+    (0..300)
+        .map(|i| edit(i, crate::common::pandas_record(i)) + "\n")
+        .collect()
+}
+
+#[test]
+fn create_pre_flight_passes_on_a_pandas_export() {
+    insta::assert_snapshot!(create_with_local_input(&export(|_, line| line)));
+}
+
+/// Bodies the service would reject record by record: one in OpenAI's chat shape, one with
+/// `max_tokens` as a string (a DataFrame column of strings). The job is still scheduled.
+#[test]
+fn create_pre_flight_names_records_that_would_fail_at_inference() {
+    let input = export(|i, line| match i {
+        150 => format!(
+            r#"{{"recordId":"{}","modelInput":{{"model":"gpt-4o","messages":[{{"role":"user","content":"Summarise ticket 150"}}]}}}}"#,
+            crate::common::uuid_like(i)
+        ),
+        250 => line.replacen(r#""max_tokens":512"#, r#""max_tokens":"512""#, 1),
+        _ => line,
+    });
+    insta::assert_snapshot!(create_with_local_input(&input));
+}
+
+/// A line cut short fails the whole job, as the service fails it.
+#[test]
+fn create_pre_flight_fails_the_job_on_a_broken_line() {
+    let input = export(|i, mut line| {
+        if i == 200 {
+            line.truncate(90);
+        }
+        line
+    });
+    insta::assert_snapshot!(create_with_local_input(&input));
+}
+
+fn skeleton(args: &[&str]) -> String {
+    crate::common::run_in_fresh_dir(&[], args).transcript()
+}
+
+#[test]
+fn skeleton_input() {
+    insta::assert_snapshot!(skeleton(&["job", "skeleton"]));
+}
+
+#[test]
+fn skeleton_yaml_input() {
+    insta::assert_snapshot!(skeleton(&["job", "skeleton", "yaml-input"]));
+}
+
+#[test]
+fn skeleton_output() {
+    insta::assert_snapshot!(skeleton(&[
+        "job",
+        "create",
+        "--no-config",
+        "--state-dir",
+        "state",
+        "--job-name",
+        "nightly-tickets",
+        "--role-arn",
+        ROLE,
+        "--model-id",
+        MODEL,
+        "--input-data-config",
+        INPUT_SHORTHAND,
+        "--output-data-config",
+        OUTPUT_SHORTHAND,
+        "--generate-cli-skeleton",
+        "output",
+    ]));
 }
