@@ -5,8 +5,9 @@
 use std::hint::black_box;
 use std::io::Write;
 
-use bedrock_batch::json::Scanner;
-use bedrock_batch::validate::{validate, ValidateOptions};
+// The scanner alone is timed through `internals` (required-features in Cargo.toml).
+use bedrock_batch::commands::validate::{validate, ValidateOptions};
+use bedrock_batch::internals::Scanner;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// About 8 MB of realistic records: varied lengths, unicode and escapes.
@@ -70,7 +71,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut objects = 0;
             for line in data.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
-                if matches!(scanner.scan(line), bedrock_batch::json::Scanned::Object(_)) {
+                if matches!(
+                    scanner.scan(line),
+                    bedrock_batch::internals::Scanned::Object(_)
+                ) {
                     objects += 1;
                 }
             }
@@ -94,7 +98,7 @@ fn bench(c: &mut Criterion) {
     for threads in [1, 2] {
         let opts = ValidateOptions {
             threads,
-            quota_overrides: bedrock_batch::quota::QuotaOverrides {
+            quota_overrides: bedrock_batch::QuotaOverrides {
                 max_records_per_file: Some(u64::MAX),
                 max_records_per_job: Some(u64::MAX),
                 ..Default::default()

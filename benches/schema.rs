@@ -18,8 +18,8 @@
 
 use std::hint::black_box;
 
-use bedrock_batch::schema_simd::{BodyParser, SimdJson};
-use bedrock_batch::schema_tape::{BodyTape, TapeJson};
+// The body representations are not API: `internals` (required-features in Cargo.toml).
+use bedrock_batch::internals::{BodyParser, BodyTape, SimdJson, TapeJson};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use jsonschema::json::SerdeJson;
 use jsonschema::{Draft, Validator};

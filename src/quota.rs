@@ -99,8 +99,6 @@ fn size_error(s: &str) -> String {
     format!("\"{s}\" is not a size; try 1GB, 500MiB or 1000000000")
 }
 
-pub use crate::text::human_bytes;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@
 //! escapes, raw control characters and bad UTF-8; only the error messages differ.
 //!
 //! ```
-//! use bedrock_batch::schema_simd::{BodyParser, SimdJson};
+//! use bedrock_batch::internals::{BodyParser, SimdJson};
 //! use serde_json::json;
 //!
 //! let schema = json!({"type": "object", "required": ["max_tokens"]});

@@ -28,7 +28,7 @@ use crate::json::{hex4, literal, scan_number, scan_string_surrogates, skip_ws, R
 
 mod node;
 
-pub use node::{Doc, TapeArray, TapeElements, TapeMembers, TapeNode, TapeObject};
+pub use node::{Doc, TapeNode};
 
 /// Deepest nesting of arrays and objects the tape takes (see [`crate::limits::MAX_TAPE_DEPTH`]).
 pub use crate::limits::MAX_TAPE_DEPTH as MAX_DEPTH;

@@ -18,7 +18,7 @@ mod run;
 
 use collector::{Collector, FileAcc};
 pub use report::{FileSummary, Report, Summary, Tool, Verdict, VerdictStatus};
-pub use run::{thread_pool, ChunkSink, FindingSink, JobRun, JobSetup};
+pub use run::{thread_pool, JobRun, JobSetup};
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Result;

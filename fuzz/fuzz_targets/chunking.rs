@@ -6,8 +6,8 @@
 
 use std::io::Write;
 
-use bedrock_batch::scan::StreamChunker;
-use bedrock_batch::validate::{validate, ValidateOptions};
+use bedrock_batch::commands::validate::{validate, ValidateOptions};
+use bedrock_batch::internals::StreamChunker;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 
 #![no_main]
 
-use bedrock_batch::json::{decode_string_contents, locate_pointers, Scanned, Scanner};
+use bedrock_batch::internals::{decode_string_contents, locate_pointers, Scanned, Scanner};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

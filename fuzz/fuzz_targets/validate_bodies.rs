@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use bedrock_batch::validate::{validate, ValidateOptions};
+use bedrock_batch::commands::validate::{validate, ValidateOptions};
 use libfuzzer_sys::fuzz_target;
 
 const MODELS: [&str; 3] = [

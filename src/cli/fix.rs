@@ -11,9 +11,8 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, ValueEnum};
 
-use bedrock_batch::fix::{self, FixOptions, IdFormat, Target};
-use bedrock_batch::quota::parse_size;
-use bedrock_batch::validate::DEFAULT_CHUNK_SIZE;
+use bedrock_batch::commands::fix::{self, FixOptions, IdFormat, Target};
+use bedrock_batch::{parse_size, DEFAULT_CHUNK_SIZE};
 
 use super::output::with_stdout;
 use super::progress::Bar;

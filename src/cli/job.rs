@@ -12,15 +12,14 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use bedrock_batch::job::constraints::{CREATE_REQUEST, GET_REQUEST, GET_RESPONSE};
-use bedrock_batch::job::request::{self, CliInputFormat, ParamFiles, CREATE_FLAGS};
-use bedrock_batch::job::response::{
+use bedrock_batch::commands::job::request::{self, CliInputFormat, ParamFiles, CREATE_FLAGS};
+use bedrock_batch::commands::job::response::{
     render, render_json, JobStatus, ModelInvocationJob, OutputFormat,
 };
-use bedrock_batch::job::skeleton::{self, SkeletonKind};
-use bedrock_batch::job::state::StateStore;
-use bedrock_batch::job::{
-    self as lib, CreateOptions, CreateOutcome, GetOutcome, JobError, Rejection, DEFAULT_REGION,
+use bedrock_batch::commands::job::skeleton::{self, SkeletonKind};
+use bedrock_batch::commands::job::{
+    self as lib, CreateOptions, CreateOutcome, GetOutcome, JobError, Rejection, StateStore,
+    CREATE_REQUEST, DEFAULT_REGION, GET_REQUEST, GET_RESPONSE,
 };
 
 use super::output::with_stdout;
@@ -403,7 +402,7 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
                 Some(d) => eprintln!(
                     "bedrock-batch: pre-flight: {} record{} in {} (the job's \
                      totalRecordCount reads 0 until the service starts processing)",
-                    bedrock_batch::text::group_digits(d.records),
+                    bedrock_batch::fmt::group_digits(d.records),
                     if d.records == 1 { "" } else { "s" },
                     checked_input_name(args, opts.local_input.as_deref())
                 ),
@@ -416,7 +415,7 @@ fn run_create(args: &CreateArgs) -> Result<u8, JobError> {
                     "bedrock-batch: warning: M013: {} media reference{} outside the job's input \
                      folder; the job passes Validating but those records fail at inference. \
                      First: {first}",
-                    bedrock_batch::text::group_digits(*n),
+                    bedrock_batch::fmt::group_digits(*n),
                     if *n == 1 { "" } else { "s" }
                 );
             }
@@ -452,26 +451,23 @@ fn checked_input_name(args: &CreateArgs, checked: Option<&std::path::Path>) -> S
 
 /// The findings about the job's model id (unknown, M009; bodies not checked, M012): the
 /// service refuses no such id, so they are warnings beside the response.
-fn model_notes(
-    job: &ModelInvocationJob,
-    region: &str,
-) -> Vec<bedrock_batch::diagnostic::Diagnostic> {
+fn model_notes(job: &ModelInvocationJob, region: &str) -> Vec<bedrock_batch::Diagnostic> {
     let converse = job.model_invocation_type == request::ModelInvocationType::Converse;
-    let resolution = bedrock_batch::models::Catalog::embedded().resolve(&job.model_id);
-    bedrock_batch::schema::model_findings(&resolution, converse, false, Some(region))
+    let resolution = bedrock_batch::commands::models::Catalog::embedded().resolve(&job.model_id);
+    bedrock_batch::commands::models::model_findings(&resolution, converse, false, Some(region))
 }
 
 /// What stderr says when the data has findings at or above `--fail-on` but the service
 /// would still schedule the job: how many records would fail, and the `validate` command
 /// that lists them.
 fn preflight_findings(args: &CreateArgs, job: &ModelInvocationJob, d: &lib::DataCheck) -> String {
-    use bedrock_batch::text::counted;
+    use bedrock_batch::fmt::counted;
     let [errors, warnings, infos] = d.findings;
     let what = if d.failing_records > 0 {
         format!(
             "{} of {} would fail at inference ({}); the job stays Scheduled, as the service would answer, but exits 1",
             counted(d.failing_records, "record", "records"),
-            bedrock_batch::text::group_digits(d.records),
+            bedrock_batch::fmt::group_digits(d.records),
             counted(errors, "error", "errors"),
         )
     } else {

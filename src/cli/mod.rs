@@ -74,7 +74,7 @@ pub fn main() -> ExitCode {
         }
     };
     if let Some(profile) = &cli.profile {
-        bedrock_batch::remote::set_profile(profile);
+        bedrock_batch::s3::set_profile(profile);
     }
     match cli.command {
         Command::Validate(args) => {

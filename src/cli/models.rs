@@ -7,10 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use bedrock_batch::models::{BatchVia, Catalog, ModelEntry, Resolution};
-use bedrock_batch::schema::model_findings;
-use bedrock_batch::text::group_digits;
-use bedrock_batch::text::human_bytes;
+use bedrock_batch::commands::models::{model_findings, BatchVia, Catalog, ModelEntry, Resolution};
+use bedrock_batch::fmt::{group_digits, human_bytes};
 
 use super::output::with_stdout;
 use super::tool_error;

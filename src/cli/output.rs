@@ -62,7 +62,7 @@ pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Resu
 /// write there themselves (docs/s3.md; a build without the `s3` feature refuses it in the
 /// library, with one line).
 pub fn local_or_s3_output(flag: &str, path: &std::path::Path) -> Result<(), String> {
-    if bedrock_batch::remote::is_s3(path) {
+    if bedrock_batch::s3::is_s3(path) {
         return Ok(());
     }
     local_output(flag, path)

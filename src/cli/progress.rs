@@ -7,8 +7,8 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bedrock_batch::remote::{Direction, RemoteProgress};
-use bedrock_batch::validate::Progress;
+use bedrock_batch::s3::{Direction, RemoteProgress};
+use bedrock_batch::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Inputs smaller than this finish before a bar would be seen.
@@ -101,7 +101,7 @@ pub fn install_remote(wanted: bool, reads: Reads) {
             state: Mutex::default(),
         });
         if INSTALLED.set(bars.clone()).is_ok() {
-            bedrock_batch::remote::set_progress(bars);
+            bedrock_batch::s3::set_progress(bars);
         }
     }
 }
@@ -179,7 +179,7 @@ impl RemoteProgress for RemoteBars {
         });
         bar.set_message(format!(
             "{} objects, {}",
-            bedrock_batch::text::group_digits(objects),
+            bedrock_batch::fmt::group_digits(objects),
             indicatif::BinaryBytes(bytes)
         ));
     }
@@ -220,7 +220,7 @@ impl RemoteProgress for RemoteBars {
         let what = match direction {
             Direction::Upload => format!(
                 "uploading {} file{} to {prefix}",
-                bedrock_batch::text::group_digits(files),
+                bedrock_batch::fmt::group_digits(files),
                 if files == 1 { "" } else { "s" }
             ),
             Direction::Download => format!("downloading {prefix}"),

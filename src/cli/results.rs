@@ -12,8 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use bedrock_batch::commands::results::{self, render, ResultsOptions, RetrySelection};
-use bedrock_batch::limits::DEFAULT_CHUNK_SIZE;
-use bedrock_batch::quota::parse_size;
+use bedrock_batch::{parse_size, DEFAULT_CHUNK_SIZE};
 
 use super::output::with_stdout;
 use super::progress::Bar;

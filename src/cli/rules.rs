@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use bedrock_batch::rules::{RuleCode, RULES};
+use bedrock_batch::commands::rules::RULES;
+use bedrock_batch::RuleCode;
 
 use super::output::with_stdout;
 use super::tool_error;
@@ -95,7 +96,7 @@ pub fn run(mut args: RulesArgs) -> ExitCode {
                 writeln!(out)?;
                 writeln!(out, "What it flags: {}", rule.summary)?;
                 writeln!(out, "Why it matters: {}", rule.rationale)?;
-                let Some(ex) = bedrock_batch::rules::example(code) else {
+                let Some(ex) = bedrock_batch::commands::rules::example(code) else {
                     return Ok(());
                 };
                 writeln!(out)?;
@@ -138,8 +139,9 @@ pub fn run(mut args: RulesArgs) -> ExitCode {
 /// and its failing and passing fixtures, as `rules CODE` shows them.
 fn markdown(codes: &[RuleCode], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let cell = |s: &str| s.replace('|', "\\|");
-    let anchor =
-        |r: &bedrock_batch::rules::RuleInfo| format!("{}-{}", r.code, r.name).to_lowercase();
+    let anchor = |r: &bedrock_batch::commands::rules::RuleInfo| {
+        format!("{}-{}", r.code, r.name).to_lowercase()
+    };
     if codes.len() > 1 {
         writeln!(out, "# Rules")?;
         writeln!(out)?;
@@ -176,7 +178,7 @@ fn markdown(codes: &[RuleCode], out: &mut dyn std::io::Write) -> std::io::Result
         writeln!(out, "**What it flags:** {}", r.summary)?;
         writeln!(out)?;
         writeln!(out, "**Why it matters:** {}", r.rationale)?;
-        let Some(ex) = bedrock_batch::rules::example(code) else {
+        let Some(ex) = bedrock_batch::commands::rules::example(code) else {
             continue;
         };
         writeln!(out)?;
@@ -226,5 +228,5 @@ fn show_bytes(bytes: &[u8]) -> String {
 
 /// A line cut to `max` characters, for examples with very long records.
 pub fn clip(line: &str, max: usize) -> String {
-    bedrock_batch::scan::shorten(line, max)
+    bedrock_batch::fmt::shorten(line, max)
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use bedrock_batch::schema::{families, schema_text};
+use bedrock_batch::commands::schema::{families, schema_text};
 
 use super::output::with_stdout;
 use super::tool_error;

@@ -15,16 +15,16 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use bedrock_batch::quota::{human_bytes, parse_size};
-use bedrock_batch::report::{self, text::TextStyle};
-use bedrock_batch::rules::{RuleCode, RuleSelection, Severity};
-use bedrock_batch::shard::{
+use bedrock_batch::commands::shard::{
     shard, OnInvalid, RequestSettings, ShardError, ShardOptions, ShardOutcome, ShardProgress,
     ShardSummary,
 };
-use bedrock_batch::text::{counted, group_digits};
-use bedrock_batch::validate::{ValidateOptions, DEFAULT_CHUNK_SIZE};
-use bedrock_batch::InvocationType;
+use bedrock_batch::commands::validate::ValidateOptions;
+use bedrock_batch::fmt::{counted, group_digits, human_bytes};
+use bedrock_batch::report::{self, text::TextStyle};
+use bedrock_batch::{
+    parse_size, InvocationType, RuleCode, RuleSelection, Severity, DEFAULT_CHUNK_SIZE,
+};
 
 use super::output::{with_stdout, ColorChoice};
 use super::progress::Bar;

@@ -7,15 +7,12 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, ValueEnum};
 
-use bedrock_batch::diagnostic::Diagnostic;
-use bedrock_batch::input::Grouping;
-use bedrock_batch::quota::{parse_size, QuotaOverrides};
+use bedrock_batch::commands::validate::{validate_jobs, InputLocation, RunSink, ValidateOptions};
 use bedrock_batch::report::{self, github::GithubStyle, junit::JunitStyle, text::TextStyle};
-use bedrock_batch::rules::{RuleSelection, Severity};
-use bedrock_batch::validate::{
-    validate_jobs, Report, RunSink, ValidateOptions, DEFAULT_CHUNK_SIZE,
+use bedrock_batch::{
+    parse_size, Diagnostic, Grouping, InvocationType, QuotaOverrides, Report, RuleSelection,
+    Severity, DEFAULT_CHUNK_SIZE,
 };
-use bedrock_batch::InvocationType;
 
 use super::config;
 use super::output::{with_stdout, ColorChoice};
@@ -228,7 +225,7 @@ impl ValidateArgs {
             format!("{flag}: {e}")
         })?;
         if let Some(uri) = &self.input_s3_uri {
-            if bedrock_batch::media::InputLocation::parse(uri).is_none() {
+            if InputLocation::parse(uri).is_none() {
                 return Err(format!(
                     "--input-s3-uri: `{uri}` is not an S3 URI; give the folder the job's inputDataConfig names, e.g. s3://my-bucket/batch/in/"
                 ));

@@ -31,8 +31,8 @@
 //! is spooled to an unnamed temporary file during that pass so it can be read twice.
 //!
 //! ```no_run
-//! use bedrock_batch::fix::{fix, FixOptions, Target};
-//! use bedrock_batch::validate::NoProgress;
+//! use bedrock_batch::commands::fix::{fix, FixOptions, Target};
+//! use bedrock_batch::NoProgress;
 //!
 //! let mut opts = FixOptions::new(Target::Out("fixed.jsonl".into()));
 //! opts.add_record_ids = true;

@@ -59,7 +59,9 @@ impl std::error::Error for ShorthandError {}
 pub type ParamFileResolver<'a> = &'a dyn Fn(&str) -> Result<Option<String>, String>;
 
 /// Parses one shorthand value into a JSON object. `key@=file://…` values are kept literally;
-/// use [`parse_with_files`] to load them.
+/// use [`parse_with_files`] to load them. (The unit tests' form; the request reader uses
+/// [`parse_with_files`].)
+#[cfg(test)]
 pub fn parse(input: &str) -> Result<Map<String, Value>, ShorthandError> {
     Parser::new(input, None).parameter()
 }

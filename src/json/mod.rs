@@ -33,9 +33,11 @@ mod tests;
 
 pub use lex::{char_column, decode_string_contents};
 pub(crate) use lex::{hex4, literal, scan_number, scan_string_surrogates, skip_ws};
-pub use pointer::{locate_pointer, locate_pointers, more_values_than};
+#[cfg(test)]
+use pointer::locate_pointer;
+pub use pointer::{locate_pointers, more_values_than};
 pub use recorder::Recorder;
-pub use scanner::{DuplicateKey, Envelope, Member, Scanned, Scanner};
+pub use scanner::{Envelope, Member, Scanned, Scanner};
 
 /// The JSON type of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

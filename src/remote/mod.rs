@@ -128,6 +128,8 @@ pub struct Uploaded {
 }
 
 /// What an `s3://` input path names.
+// Built only by the S3 client: without the `s3` feature, listing refuses first.
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
 #[derive(Debug)]
 pub enum Listing {
     /// One object, named by its full key.
@@ -145,6 +147,8 @@ pub fn set_profile(name: &str) {
 }
 
 /// The profile set with [`set_profile`], if any.
+// Read only by the S3 client's credential chain (feature `s3`).
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
 pub fn profile() -> Option<&'static str> {
     PROFILE.get().map(String::as_str)
 }

@@ -124,11 +124,6 @@ impl OutputPrefix {
         })
     }
 
-    /// The prefix, as `s3://bucket/prefix/`.
-    pub fn uri(&self) -> &S3Uri {
-        &self.uri
-    }
-
     /// Uploads every file under `dir` (relative paths become keys under the prefix), the
     /// one named `last` after all others, following the protocol in the module docs.
     /// `finalize` is called with every other file's upload record before `last` is sent, and

@@ -30,11 +30,11 @@ use crate::text::human_bytes;
 use crate::validate::{Report, VerdictStatus};
 
 /// GitHub shows this many annotations of each type (error, warning, notice) per step.
-pub const ANNOTATIONS_PER_TYPE: usize = 10;
+pub(crate) const ANNOTATIONS_PER_TYPE: usize = 10;
 
 /// Findings listed in the step summary's table, at most (the summary is capped at 1 MiB per
 /// step; the log has them all).
-pub const SUMMARY_ROWS: usize = 50;
+pub(crate) const SUMMARY_ROWS: usize = 50;
 
 /// How the GitHub report looks.
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,7 +46,7 @@ pub struct GithubStyle {
 }
 
 /// Escapes a workflow command's message.
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -60,7 +60,7 @@ pub fn escape_data(s: &str) -> String {
 }
 
 /// Escapes a workflow command's property value (`file=`, `title=`).
-pub fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -73,7 +73,7 @@ fn command(s: Severity) -> &'static str {
 }
 
 /// One finding as a workflow command.
-pub fn annotation(report: &Report, d: &Diagnostic) -> String {
+pub(crate) fn annotation(report: &Report, d: &Diagnostic) -> String {
     let mut props = Vec::new();
     if let Some(file) = anchor(report, d) {
         props.push(format!("file={}", escape_property(file)));

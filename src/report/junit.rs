@@ -234,12 +234,12 @@ pub fn write(reports: &[Report], style: JunitStyle, out: &mut dyn Write) -> io::
 
 /// Escapes text for an XML 1.0 attribute value. Characters XML 1.0 cannot carry at all
 /// (most C0 controls) are written as `\u{..}`, so the report always parses.
-pub fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     escape(s, true)
 }
 
 /// Escapes text for XML 1.0 element content, keeping line breaks.
-pub fn xml_text(s: &str) -> String {
+pub(crate) fn xml_text(s: &str) -> String {
     escape(s, false)
 }
 

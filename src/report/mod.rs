@@ -17,12 +17,11 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::rules::Severity;
-pub use crate::validate::Report;
-use crate::validate::{Summary, Verdict, VerdictStatus};
+pub use crate::validate::{FileSummary, Report, Summary, Tool, Verdict, VerdictStatus};
 
 /// Whether the run formed named jobs (`--group folder|file`), so that formats say which job
 /// each part belongs to.
-pub fn is_grouped(reports: &[Report]) -> bool {
+pub(crate) fn is_grouped(reports: &[Report]) -> bool {
     reports.iter().any(|r| r.job.is_some())
 }
 
@@ -34,7 +33,7 @@ pub fn is_grouped(reports: &[Report]) -> bool {
 ///
 /// # Panics
 /// If `reports` is empty (a run always forms at least one job).
-pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
+pub(crate) fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
     let mut run = run_head(reports);
     if reports.len() == 1 && reports[0].job.is_none() {
         run.diagnostics = reports[0].diagnostics.clone();
@@ -58,7 +57,7 @@ pub fn combine(reports: &[Report], max_diagnostics: usize) -> Report {
 ///
 /// # Panics
 /// If `reports` is empty (a run always forms at least one job).
-pub fn run_head(reports: &[Report]) -> Report {
+pub(crate) fn run_head(reports: &[Report]) -> Report {
     let first = reports.first().expect("a run forms at least one job");
     if reports.len() == 1 && first.job.is_none() {
         return Report {
@@ -151,7 +150,7 @@ pub fn decompressed_note(paths: &[String]) -> String {
 /// Keeps, of `items` in report order, the `cap` most severe findings (errors, then warnings,
 /// then infos; the earliest within a severity) and every job-level one, in their order.
 /// Returns whether any was dropped. The rule `--max-diagnostics` lists by.
-pub fn keep_most_severe<T>(
+pub(crate) fn keep_most_severe<T>(
     items: &mut Vec<T>,
     cap: usize,
     finding: impl Fn(&T) -> &Diagnostic,
@@ -191,13 +190,13 @@ fn run_order(d: &Diagnostic) -> (bool, &str, u64) {
 
 /// The file a finding is shown on by formats that need one for every finding: its own, or
 /// for a job-level finding the job's first input.
-pub fn anchor<'r>(report: &'r Report, d: &'r Diagnostic) -> Option<&'r str> {
+pub(crate) fn anchor<'r>(report: &'r Report, d: &'r Diagnostic) -> Option<&'r str> {
     d.path.as_deref().or(report.first_input.as_deref())
 }
 
 /// Findings counted in `summary` at each severity (error, warning, info) that `listed` does
 /// not show, because of `--max-diagnostics`.
-pub fn unlisted_by_severity<'d>(
+pub(crate) fn unlisted_by_severity<'d>(
     summary: &Summary,
     listed: impl IntoIterator<Item = &'d Diagnostic>,
 ) -> [u64; 3] {
@@ -213,12 +212,12 @@ pub fn unlisted_by_severity<'d>(
 }
 
 /// 0 for errors, 1 for warnings, 2 for infos: the order summaries count them in.
-pub fn severity_index(s: Severity) -> usize {
+pub(crate) fn severity_index(s: Severity) -> usize {
     s.rank()
 }
 
 /// `1 error`, `2 warnings`: a count with its noun.
-pub fn count_noun(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn count_noun(n: u64, one: &str, many: &str) -> String {
     format!(
         "{} {}",
         crate::text::group_digits(n),

@@ -39,7 +39,7 @@ fn level(s: Severity) -> &'static str {
 
 /// `tool.driver.rules`: every rule of the table, in table order (a result's `ruleIndex` is
 /// its code's place in it).
-pub fn rules() -> Vec<Value> {
+pub(crate) fn rules() -> Vec<Value> {
     RULES
         .iter()
         .map(|r| {
@@ -77,7 +77,7 @@ fn first_upper(s: &str) -> String {
 /// A file path as a URI reference: relative paths stay relative (resolved against the
 /// repository root by code scanning), absolute ones become `file://` URIs. Bytes outside
 /// the URI's unreserved characters and `/` are percent-encoded.
-pub fn path_uri(path: &str) -> String {
+pub(crate) fn path_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     if path.starts_with('/') {
         out.push_str("file://");

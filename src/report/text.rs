@@ -49,7 +49,7 @@ pub fn format_diagnostic(d: &Diagnostic, color: bool) -> String {
 
 /// [`format_diagnostic`] for a finding of the job named `job`: a job-level finding prints
 /// the job's name for the place.
-pub fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> String {
+pub(crate) fn format_diagnostic_of(d: &Diagnostic, job: Option<&str>, color: bool) -> String {
     let place = match (&d.path, d.position, job) {
         (Some(path), Some(p), _) => format!("{path}:{}:{}:", p.line, p.column),
         (Some(path), None, _) => format!("{path}:"),

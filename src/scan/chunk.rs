@@ -42,7 +42,9 @@ impl<R: Read> StreamChunker<R> {
         }
     }
 
-    /// Lowers or raises the longest line accepted (see [`MAX_STREAM_LINE_BYTES`]).
+    /// Lowers or raises the longest line accepted (see [`MAX_STREAM_LINE_BYTES`]); the unit
+    /// tests' small bound.
+    #[cfg(test)]
     pub fn with_max_line(mut self, max_line: usize) -> Self {
         self.max_line = max_line.max(1);
         self

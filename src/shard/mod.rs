@@ -46,7 +46,7 @@ use crate::scan::{ChunkResult, LineStatus};
 use crate::text::group_digits;
 use crate::validate::{JobRun, JobSetup, Progress, Report, ValidateOptions};
 
-pub use plan::{plan, PlanError, Quota, ShardPlan};
+pub use plan::{PlanError, Quota, ShardPlan};
 pub use requests::RequestSettings;
 
 use crate::text::UTF8_BOM as BOM;

@@ -7,7 +7,7 @@ use crate::common::*;
 fn rules_lists_every_rule_and_explains_one_with_examples() {
     let r = run(&["rules"], None);
     assert_eq!(r.code, 0);
-    for rule in bedrock_batch::rules::RULES {
+    for rule in bedrock_batch::commands::rules::RULES {
         assert!(
             r.stdout.contains(rule.code) && r.stdout.contains(rule.name),
             "{}",
@@ -30,7 +30,7 @@ fn rules_lists_every_rule_and_explains_one_with_examples() {
         serde_json::from_str(&run(&["rules", "--json"], None).stdout).unwrap();
     assert_eq!(
         json.as_array().unwrap().len(),
-        bedrock_batch::rules::RULES.len()
+        bedrock_batch::commands::rules::RULES.len()
     );
     let bad = run(&["rules", "X123"], None);
     assert_eq!(bad.code, 2);

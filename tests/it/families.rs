@@ -47,7 +47,7 @@ fn every_embedded_family_has_fixtures() {
         .iter()
         .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for family in bedrock_batch::schema::families() {
+    for family in bedrock_batch::commands::schema::families() {
         assert!(
             have.iter().any(|h| h == family),
             "no fixtures/families/{family}/"

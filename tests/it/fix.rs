@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::common::{run, Run};
-use bedrock_batch::fix::{fix, FixOptions, IdFormat, Target};
-use bedrock_batch::json::{Scanned, Scanner};
-use bedrock_batch::validate::{validate, NoProgress, ValidateOptions};
+use bedrock_batch::commands::fix::{fix, FixOptions, IdFormat, Target};
+use bedrock_batch::commands::validate::{validate, ValidateOptions};
+use bedrock_batch::internals::{Scanned, Scanner};
+use bedrock_batch::NoProgress;
 use proptest::prelude::*;
 use serde_json::Value;
 

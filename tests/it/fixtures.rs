@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::common::*;
-use bedrock_batch::rules::RuleCode;
+use bedrock_batch::RuleCode;
 use serde_json::Value;
 
 fn load_case(code: &str) -> Option<Value> {

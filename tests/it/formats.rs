@@ -192,7 +192,7 @@ fn sarif_describes_every_rule_and_locates_every_result() {
     let log: Value = serde_json::from_str(&render("sarif", &[]).stdout).unwrap();
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), bedrock_batch::rules::RULES.len());
+    assert_eq!(rules.len(), bedrock_batch::commands::rules::RULES.len());
     for rule in rules {
         for field in ["shortDescription", "fullDescription", "help"] {
             assert!(rule[field]["text"].as_str().is_some_and(|t| !t.is_empty()));

@@ -12,7 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::common::run;
-use bedrock_batch::validate::{validate, validate_with_progress, Progress, ValidateOptions};
+use bedrock_batch::commands::validate::{validate, validate_with_progress, ValidateOptions};
+use bedrock_batch::Progress;
 use serde_json::Value;
 
 const CLAUDE: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -557,16 +558,14 @@ fn a_file_that_vanishes_between_listing_and_reading() {
         b"{\"recordId\":\"REC00000002\",\"modelInput\":{}}\n",
     );
     let opts = ValidateOptions::default();
-    let inputs = bedrock_batch::input::collect(&[dir.path().to_path_buf()], None).unwrap();
+    let inputs = bedrock_batch::internals::collect(&[dir.path().to_path_buf()], None).unwrap();
     std::fs::remove_file(&b).unwrap();
-    let setup = bedrock_batch::validate::JobSetup::new(&opts).unwrap();
-    let mut run = bedrock_batch::validate::JobRun::new(&opts, &setup);
+    let setup = bedrock_batch::internals::JobSetup::new(&opts).unwrap();
+    let mut run = bedrock_batch::internals::JobRun::new(&opts, &setup);
     let err = run
-        .scan_all(
-            &inputs.files,
-            &bedrock_batch::validate::NoProgress,
-            &mut |_, _, _| Ok(()),
-        )
+        .scan_all(&inputs.files, &bedrock_batch::NoProgress, &mut |_, _, _| {
+            Ok(())
+        })
         .unwrap_err();
     assert!(err.to_string().contains("b.jsonl"), "{err}");
     assert!(a.exists());

@@ -189,3 +189,142 @@ fn top_level_modules_import_without_circles() {
         described.join("; ")
     );
 }
+
+/// The library's public modules: the only `pub mod` lines `src/lib.rs` may have (everything
+/// else is private, with what callers need re-exported). Adding one is an API decision: add
+/// it here, to the crate doc's API list and to docs/library.md.
+const PUBLIC_MODULES: &[&str] = &["commands", "fmt", "internals", "report", "s3"];
+
+/// `#[cfg(test)]` modules of the library that report what they compared on stderr (they opt
+/// out of the print lints themselves, and are compiled only into the unit tests).
+const TEST_ONLY_MODULES: &[&str] = &["differential"];
+
+/// The names of the `pub mod NAME` declarations of a file's code.
+fn pub_mods(code: &str) -> BTreeSet<String> {
+    code.lines()
+        .filter_map(|line| line.trim().strip_prefix("pub mod "))
+        .map(|rest| {
+            rest.chars()
+                .take_while(|&c| c.is_ascii_alphanumeric() || c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_public_api_is_the_documented_list_of_modules() {
+    let lib = fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    let declared = pub_mods(&code_of(&lib));
+    let listed: BTreeSet<String> = PUBLIC_MODULES.iter().map(|m| m.to_string()).collect();
+    assert_eq!(
+        declared, listed,
+        "src/lib.rs's `pub mod`s differ from the API list in tests/it/layers.rs: a module is \
+         private unless it is the library's API"
+    );
+    // Sanity: the reading sees private modules too.
+    assert!(
+        lib.contains("\nmod json;"),
+        "src/lib.rs no longer declares `mod json;`?"
+    );
+    // Every public module but `internals` (no API) is named in the crate doc's API list.
+    let crate_doc: String = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for module in PUBLIC_MODULES.iter().filter(|&&m| m != "internals") {
+        assert!(
+            crate_doc.contains(&format!("[`{module}`]")),
+            "the crate doc of src/lib.rs does not list the public module `{module}`"
+        );
+    }
+    // `internals` is hidden and exists only with its cargo feature.
+    assert!(
+        lib.contains("#[cfg(feature = \"internals\")]\n#[doc(hidden)]\npub mod internals;"),
+        "`internals` must stay behind its feature and hidden"
+    );
+    // Missing docs stay an error for everything public.
+    assert!(lib.contains("#![deny(missing_docs)]"));
+}
+
+#[test]
+fn the_library_never_prints_or_exits() {
+    let src = root().join("src");
+    let lib = fs::read_to_string(src.join("lib.rs")).unwrap();
+    // The lints that enforce it, on the whole library (its unit tests included).
+    assert!(
+        lib.contains("#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]"),
+        "src/lib.rs must deny clippy::print_stdout, print_stderr and exit"
+    );
+    for module in TEST_ONLY_MODULES {
+        assert!(
+            lib.contains(&format!("#[cfg(test)]\nmod {module};")),
+            "`{module}` may print only while it is a #[cfg(test)] module"
+        );
+    }
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let binary = |p: &Path| p.starts_with(src.join("cli")) || p == src.join("main.rs");
+    let test_only = |p: &Path| {
+        TEST_ONLY_MODULES
+            .iter()
+            .any(|m| p == src.join(format!("{m}.rs")) || p.starts_with(src.join(m)))
+    };
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !binary(f)) {
+        let code = code_of(&fs::read_to_string(f).unwrap());
+        let rel = f.strip_prefix(&src).unwrap().display();
+        for (n, line) in code.lines().enumerate() {
+            if lifts_print_lints(line) && !test_only(f) {
+                found.push(format!(
+                    "src/{rel}:{}: lifts the lints: {}",
+                    n + 1,
+                    line.trim()
+                ));
+            }
+            if prints_or_exits(line) && !test_only(f) {
+                found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "library code prints or exits (only the binary, src/cli/, may):\n{}",
+        found.join("\n")
+    );
+    // Sanity: the reading sees the library's files, and would catch each form.
+    assert!(
+        files.iter().filter(|f| !binary(f)).count() > 50,
+        "{files:?}"
+    );
+    for line in [
+        "println!(\"{x}\");",
+        "eprintln!(\"{x}\")",
+        "eprint!(\"x\")",
+        "dbg!(x);",
+        "std::process::exit(2)",
+    ] {
+        assert!(prints_or_exits(line), "{line}");
+    }
+    assert!(lifts_print_lints("#[allow(clippy::print_stdout)]"));
+    assert!(!prints_or_exits("writeln!(out, \"{x}\")?;"));
+}
+
+/// Whether a line of code prints to stdout or stderr, or exits the process.
+fn prints_or_exits(line: &str) -> bool {
+    // `print!` also matches `eprint!`; `println!` also `eprintln!`.
+    ["println!", "print!", "dbg!", "process::exit"]
+        .iter()
+        .any(|m| line.contains(m))
+}
+
+/// Whether a line of code allows what the library's lints deny.
+fn lifts_print_lints(line: &str) -> bool {
+    [
+        "clippy::print_stdout",
+        "clippy::print_stderr",
+        "clippy::exit",
+    ]
+    .iter()
+    .any(|lint| line.contains(lint) && (line.contains("allow(") || line.contains("expect(")))
+}

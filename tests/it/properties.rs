@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use bedrock_batch::json::{Scanned, Scanner};
-use bedrock_batch::rules::RuleSelection;
-use bedrock_batch::validate::{validate, ValidateOptions};
+use bedrock_batch::commands::validate::{validate, ValidateOptions};
+use bedrock_batch::internals::{Scanned, Scanner};
+use bedrock_batch::RuleSelection;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -83,7 +83,7 @@ proptest! {
         if let Some(m) = &mi { obj.insert("modelInput".into(), m.clone()); }
         let text = Value::Object(obj).to_string();
         let Scanned::Object(env) = Scanner::new().scan(text.as_bytes()) else { panic!("{text}") };
-        let slice = |m: Option<bedrock_batch::json::Member>| m.map(|m| serde_json::from_str::<Value>(&text[m.value_start..m.value_end]).unwrap());
+        let slice = |m: Option<bedrock_batch::internals::Member>| m.map(|m| serde_json::from_str::<Value>(&text[m.value_start..m.value_end]).unwrap());
         prop_assert_eq!(slice(env.record_id), rid);
         prop_assert_eq!(slice(env.model_input), mi);
         prop_assert_eq!(env.unknown_keys.len(), 1);

@@ -112,8 +112,6 @@ pub struct InputIndex {
     pub summaries: Vec<FileSummary>,
     /// Non-blank input lines: every record the service counts.
     pub total_records: u64,
-    /// Input bytes.
-    pub bytes: u64,
     /// The records that can be joined, in input order.
     pub records: Vec<InputRecord>,
     map: IdMap,
@@ -211,7 +209,6 @@ impl InputIndex {
             files: files.to_vec(),
             summaries: report.files,
             total_records: report.summary.records,
-            bytes: report.summary.bytes,
             records: builder.records,
             map: builder.map,
             no_id,

@@ -22,13 +22,13 @@
 //!    from the inputs (and, for `--joined`, the outputs) by offset, into a temporary file
 //!    beside the destination that is renamed into place only when complete.
 
-pub mod folder;
-pub mod join;
+mod folder;
+mod join;
 pub mod render;
-pub mod scan;
-pub mod shapes;
-pub mod summary;
-pub mod write;
+mod scan;
+mod shapes;
+mod summary;
+mod write;
 
 use std::path::PathBuf;
 
@@ -37,7 +37,9 @@ use crate::limits::DEFAULT_CHUNK_SIZE;
 use crate::validate::{NoProgress, Progress};
 
 pub use join::Status;
-pub use summary::ResultsSummary;
+pub use summary::{
+    Disagreement, OutputFileSummary, ResultsSummary, SummaryCounts, Tokens, Written,
+};
 
 /// Which failed and missing records `--retry` writes (`--retry-only`).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -35,9 +35,11 @@ proptest! {
         jb in 100u64..12_000,
         final_newline in any::<bool>(),
     ) {
-        use bedrock_batch::quota::QuotaOverrides;
-        use bedrock_batch::shard::{shard, OnInvalid, ShardOptions, ShardOutcome, ShardProgress};
-        use bedrock_batch::validate::{NoProgress, ValidateOptions};
+        use bedrock_batch::commands::shard::{
+            shard, OnInvalid, ShardOptions, ShardOutcome, ShardProgress,
+        };
+        use bedrock_batch::commands::validate::ValidateOptions;
+        use bedrock_batch::{NoProgress, QuotaOverrides};
 
         let dir = tempfile::tempdir().unwrap();
         let (mut input, mut valid, mut invalid) = (Vec::new(), Vec::new(), Vec::new());
@@ -95,11 +97,11 @@ proptest! {
                 for l in valid.split_inclusive(|&b| b == b'\n') {
                     ends.push(ends.last().unwrap() + l.len() as u64);
                 }
-                let q = bedrock_batch::quota::QuotaProfile {
+                let q = bedrock_batch::QuotaProfile {
                     min_records_per_job: min, max_records_per_file: rf, max_records_per_job: rj,
                     max_file_bytes: fb, max_job_bytes: jb,
                 };
-                let planned = bedrock_batch::shard::plan(&ends, &q);
+                let planned = bedrock_batch::internals::plan(&ends, &q);
                 prop_assert!(planned.is_err(), "refused ({}) but a plan exists", r.message);
                 prop_assert_eq!(planned.unwrap_err().quota(), r.quota);
             }
