@@ -44,6 +44,26 @@ impl Run {
     }
 }
 
+/// Runs a prepared command and captures everything (the binary writes UTF-8).
+pub fn run_cmd(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// Writes `bytes` to `dir/name`, creating the folders `name` names, and returns the path.
+pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    path
+}
+
 /// Runs `bedrock-batch ARGS` (optionally with stdin) and captures everything.
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut cmd = bb();
@@ -143,22 +163,16 @@ pub fn pandas_records(n: u64) -> String {
 pub fn run_in_fresh_dir(files: &[(&str, &[u8])], args: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("temporary folder");
     for (name, bytes) in files {
-        std::fs::write(dir.path().join(name), bytes).expect("writes the input");
+        write(dir.path(), name, bytes);
     }
-    let out = bb()
-        .current_dir(dir.path())
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("BEDROCK_BATCH_STATE_DIR")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .args(args)
-        .output()
-        .expect("runs");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    };
+    let run = run_cmd(
+        bb().current_dir(dir.path())
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("BEDROCK_BATCH_STATE_DIR")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .args(args),
+    );
     let tmp = dir.path().to_string_lossy();
     assert!(
         !run.stdout.contains(&*tmp) && !run.stderr.contains(&*tmp),

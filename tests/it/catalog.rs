@@ -3,7 +3,7 @@
 //! sources, media outside the input folder, and the same answers from `validate`, `models`
 //! and `job create`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::common::*;
 use serde_json::Value;
@@ -19,12 +19,6 @@ fn claude_uuid_records(n: usize) -> String {
             )
         })
         .collect()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 /// `validate --format json --model-id ID` on a file, with R005 (UUID ids) out of the way.
@@ -47,7 +41,7 @@ fn job_level_codes(report: &Value) -> Vec<String> {
 #[test]
 fn batch_support_follows_the_id_form() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "calls.jsonl", &claude_uuid_records(1200));
+    let input = write(dir.path(), "calls.jsonl", claude_uuid_records(1200));
     // (model id, codes about the id, exit, verdict)
     let cases: &[(&str, &[&str], i32, &str)] = &[
         // Profile only (D8 No/Yes): the base id is refused, every profile prefix passes.
@@ -145,7 +139,7 @@ fn batch_support_follows_the_id_form() {
 #[test]
 fn unlisted_ids_are_m009_with_the_nearest_real_ids() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "calls.jsonl", &claude_uuid_records(150));
+    let input = write(dir.path(), "calls.jsonl", claude_uuid_records(150));
     for (model, suggestion) in [
         (
             "anthropic.claude-3.5-sonnet",
@@ -498,7 +492,7 @@ mod job_create {
 #[test]
 fn shard_shows_findings_about_the_model_id() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "calls.jsonl", &claude_uuid_records(400));
+    let input = write(dir.path(), "calls.jsonl", claude_uuid_records(400));
     let out = dir.path().join("shards");
     let r = run(
         &[

@@ -8,34 +8,9 @@ use std::path::Path;
 use crate::common::*;
 use serde_json::{json, Value};
 
-/// A UUID-v4-shaped id, different for every `i` (as AWS's own samples and `uuid.uuid4()` use).
-fn uuid(i: u64) -> String {
-    // splitmix64: well-spread bits from a counter, so ids look random but are reproducible.
-    let mut next = {
-        let mut state = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-        move || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    };
-    let (a, b) = (next(), next());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        8 + (b >> 62),
-        (b >> 48) & 0xfff,
-        b & 0xffff_ffff_ffff
-    )
-}
-
-/// One JSONL line: `{"recordId": uuid(i), "modelInput": body}`.
+/// One JSONL line: `{"recordId": uuid_like(i), "modelInput": body}`.
 fn line(i: u64, body: &Value) -> String {
-    json!({"recordId": uuid(i), "modelInput": body}).to_string() + "\n"
+    json!({"recordId": uuid_like(i), "modelInput": body}).to_string() + "\n"
 }
 
 fn claude_body(i: u64) -> Value {
@@ -62,12 +37,6 @@ fn file_with(n: u64, good: fn(u64) -> Value, bad: &[(u64, Value)]) -> String {
             None => line(i, &good(i)),
         })
         .collect()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// The (line, code, pointer) of every diagnostic on a line whose code starts with `prefix`
@@ -113,7 +82,7 @@ fn converse_jobs_check_bodies_with_or_without_a_model_id() {
     let path = write(
         dir.path(),
         "converse.jsonl",
-        &file_with(3000, converse_body, &bad),
+        file_with(3000, converse_body, &bad),
     );
     let want = vec![
         (1234, "M001".to_string(), "/modelInput/messages".to_string()),
@@ -173,11 +142,7 @@ fn gpt_oss_model_field_must_name_the_jobs_model() {
         (1999, with_model(1999, json!("gpt-oss-120b"))),
     ];
     let bad: Vec<(u64, Value)> = accepted.iter().chain(&refused).cloned().collect();
-    let path = write(
-        dir.path(),
-        "oss.jsonl",
-        &file_with(2000, gpt_oss_body, &bad),
-    );
+    let path = write(dir.path(), "oss.jsonl", file_with(2000, gpt_oss_body, &bad));
     for job in [
         "openai.gpt-oss-120b-1:0",
         "us.openai.gpt-oss-120b-1:0",
@@ -219,7 +184,7 @@ fn one_problem_is_one_finding() {
     let path = write(
         dir.path(),
         "claude.jsonl",
-        &file_with(
+        file_with(
             1500,
             claude_body,
             &[(700, system_first), (1400, assistant_first)],
@@ -260,7 +225,7 @@ fn one_problem_is_one_finding() {
     let path = write(
         dir.path(),
         "mistral.jsonl",
-        &file_with(200, mistral, &[(150, developer)]),
+        file_with(200, mistral, &[(150, developer)]),
     );
     for model in [
         "mistral.mistral-large-2407-v1:0",
@@ -283,7 +248,7 @@ fn one_problem_is_one_finding() {
     let path = write(
         dir.path(),
         "titan.jsonl",
-        &file_with(
+        file_with(
             300,
             titan,
             &[(
@@ -342,7 +307,7 @@ fn a_misspelled_field_is_one_finding_that_names_the_right_one() {
     let path = write(
         dir.path(),
         "claude.jsonl",
-        &file_with(
+        file_with(
             2500,
             claude_body,
             &[(100, camel), (1200, llama_name), (2400, typo)],
@@ -376,7 +341,7 @@ fn a_misspelled_field_is_one_finding_that_names_the_right_one() {
     let path = write(
         dir.path(),
         "nova.jsonl",
-        &file_with(1000, nova_body, &[(10, snake), (990, beside)]),
+        file_with(1000, nova_body, &[(10, snake), (990, beside)]),
     );
     let (report, _) = validate_json(&["--select", "M", "--model-id", NOVA], &[&path]);
     assert_eq!(
@@ -424,7 +389,7 @@ fn a_misspelled_field_is_one_finding_that_names_the_right_one() {
 fn a_body_of_another_family_is_one_diagnosis_per_record() {
     let dir = tempfile::tempdir().unwrap();
     // A whole file of Nova bodies under a Claude model: one M014 per record, nothing else.
-    let path = write(dir.path(), "nova.jsonl", &file_with(3000, nova_body, &[]));
+    let path = write(dir.path(), "nova.jsonl", file_with(3000, nova_body, &[]));
     let (report, exit) = validate_json(&["--model-id", CLAUDE], &[&path]);
     assert_eq!(exit, 1);
     assert_eq!(report["verdict"]["status"], "Scheduled");
@@ -447,7 +412,7 @@ fn a_body_of_another_family_is_one_diagnosis_per_record() {
     let path = write(
         dir.path(),
         "mixed.jsonl",
-        &file_with(
+        file_with(
             2000,
             claude_body,
             &[
@@ -486,7 +451,7 @@ fn a_body_of_another_family_is_one_diagnosis_per_record() {
     let path = write(
         dir.path(),
         "claude.jsonl",
-        &file_with(1000, claude_body, &[]),
+        file_with(1000, claude_body, &[]),
     );
     let (report, _) = validate_json(&["--select", "M", "--model-id", NOVA], &[&path]);
     assert_eq!(report["summary"]["by_code"], json!({"M014": 1000}));
@@ -515,7 +480,7 @@ fn openai_batch_api_lines_are_one_r001_each_that_says_how_to_convert() {
     // What `client.batches` users have on disk: {"custom_id", "method", "url", "body"}.
     let text: String = (1..=1200)
         .map(|i| {
-            json!({"custom_id": uuid(i), "method": "POST", "url": "/v1/chat/completions",
+            json!({"custom_id": uuid_like(i), "method": "POST", "url": "/v1/chat/completions",
                    "body": {"model": "gpt-4o-mini", "max_tokens": 256,
                             "messages": [{"role": "user", "content": format!("Summarize ticket {i}.")}]}})
             .to_string()
@@ -542,7 +507,7 @@ fn openai_batch_api_lines_are_one_r001_each_that_says_how_to_convert() {
 /// UUID ids: the records a pandas or plain-Python pipeline holds before writing them out.
 fn python_records(n: u64) -> Vec<Value> {
     (1..=n)
-        .map(|i| json!({"recordId": uuid(i), "modelInput": claude_body(i)}))
+        .map(|i| json!({"recordId": uuid_like(i), "modelInput": claude_body(i)}))
         .collect()
 }
 
@@ -596,19 +561,19 @@ fn a_file_that_is_not_json_lines_is_one_f004() {
     // pandas escapes what it writes; the records stay valid JSON lines.
     records[5]["modelInput"]["messages"][0]["content"][0]["text"] =
         json!("Résumé of https://example.com/tickets/5 — « urgent » 🚀");
-    let pandas = write(dir.path(), "pandas.jsonl", &pandas_lines(&records));
+    let pandas = write(dir.path(), "pandas.jsonl", pandas_lines(&records));
     let pretty: String = records.iter().map(|r| indented(r) + "\n").collect();
     let pretty_path = write(dir.path(), "pretty.jsonl", &pretty);
     let array = write(
         dir.path(),
         "array.jsonl",
-        &indented(&Value::Array(records.clone())),
+        indented(&Value::Array(records.clone())),
     );
     // pandas `to_json(orient="records")` without lines=True: one line, an array.
     let one_line = write(
         dir.path(),
         "to_json.jsonl",
-        &Value::Array(records.clone()).to_string(),
+        Value::Array(records.clone()).to_string(),
     );
     // pandas `to_json()` with its default orient ("columns") and with orient="index": one line
     // holding the whole table, `{"recordId":{"0":…},"modelInput":{"0":…}}`.
@@ -620,7 +585,7 @@ fn a_file_that_is_not_json_lines_is_one_f004() {
             .collect()
     };
     let columns_doc = json!({"recordId": column("recordId"), "modelInput": column("modelInput")});
-    let columns = write(dir.path(), "columns.jsonl", &columns_doc.to_string());
+    let columns = write(dir.path(), "columns.jsonl", columns_doc.to_string());
     let index_doc: serde_json::Map<String, Value> = records
         .iter()
         .enumerate()
@@ -629,7 +594,7 @@ fn a_file_that_is_not_json_lines_is_one_f004() {
     let index = write(
         dir.path(),
         "index.jsonl",
-        &Value::Object(index_doc).to_string(),
+        Value::Object(index_doc).to_string(),
     );
     let plain = pandas_lines(&records);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

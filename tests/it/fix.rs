@@ -4,6 +4,7 @@
 //! theme into the modules below; the helpers they share are here.
 
 use crate::common;
+use crate::common::write;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -21,12 +22,6 @@ mod ids;
 mod property;
 mod repairs;
 mod text;
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -23,15 +23,6 @@ mod requests;
 mod safety;
 mod text;
 
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(&p, bytes).unwrap();
-    p
-}
-
 /// A valid record whose line is about `pad` bytes longer than the smallest.
 fn padded(i: usize, pad: usize) -> String {
     format!(

@@ -8,18 +8,9 @@ use crate::common::*;
 
 const MIN1: &[&str] = &["--min-records-per-job", "1"];
 
-fn write(dir: &tempfile::TempDir, name: &str, bytes: impl AsRef<[u8]>) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    if let Some(parent) = p.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(&p, bytes).unwrap();
-    p
-}
-
 fn validate_bytes(bytes: &[u8], extra: &[&str]) -> (serde_json::Value, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(&dir, "in.jsonl", bytes);
+    let p = write(dir.path(), "in.jsonl", bytes);
     let mut args = MIN1.to_vec();
     args.extend_from_slice(extra);
     validate_json(&args, &[&p])
@@ -176,14 +167,14 @@ fn a_record_straddling_a_chunk_boundary_and_a_line_longer_than_a_chunk() {
 #[test]
 fn folder_with_mixed_files_is_one_job_and_strays_are_warned() {
     let dir = tempfile::tempdir().unwrap();
-    write(&dir, "in/a.jsonl", records(60));
+    write(dir.path(), "in/a.jsonl", records(60));
     write(
-        &dir,
+        dir.path(),
         "in/nested/b.jsonl",
         records(60).replace("REC0000", "REC1000"),
     );
-    write(&dir, "in/_SUCCESS", "");
-    write(&dir, "in/nested/notes.txt", "x");
+    write(dir.path(), "in/_SUCCESS", "");
+    write(dir.path(), "in/nested/notes.txt", "x");
     let (r, code) = validate_json(&[], &[&dir.path().join("in")]);
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["summary"]["files"], 2);
@@ -207,8 +198,8 @@ fn folder_with_mixed_files_is_one_job_and_strays_are_warned() {
 #[test]
 fn several_files_form_one_job_with_cross_file_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let a = write(&dir, "a.jsonl", records(2));
-    let b = write(&dir, "b.jsonl", format!("{}\n", record(2)));
+    let a = write(dir.path(), "a.jsonl", records(2));
+    let b = write(dir.path(), "b.jsonl", format!("{}\n", record(2)));
     // Given out of order: reports are in path order anyway.
     let (r, code) = validate_json(MIN1, &[&b, &a]);
     assert_eq!(code, 1);
@@ -308,7 +299,7 @@ fn output_is_identical_for_every_source_thread_count_and_chunk_size() {
     }
     text.push_str(&record(999));
     let dir = tempfile::tempdir().unwrap();
-    let path = write(&dir, "mixed.jsonl", text.as_bytes());
+    let path = write(dir.path(), "mixed.jsonl", text.as_bytes());
     let p = path.to_str().unwrap();
     for format in ["json", "text"] {
         let base = run(
@@ -458,7 +449,7 @@ fn select_and_ignore_filter_rules_and_counts() {
 #[test]
 fn model_id_picks_the_quota_profile() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(&dir, "in.jsonl", records(60));
+    let p = write(dir.path(), "in.jsonl", records(60));
     for (id, q005) in [
         ("meta.llama4-scout-17b-instruct-v1:0", false),
         ("us.meta.llama4-scout-17b-instruct-v1:0", false),
@@ -479,7 +470,7 @@ fn model_id_picks_the_quota_profile() {
 #[test]
 fn quota_findings_name_the_quota_and_the_excess() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(&dir, "in.jsonl", records(3));
+    let p = write(dir.path(), "in.jsonl", records(3));
     let (r, code) = validate_json(
         &[
             "--max-records-per-file",
@@ -515,7 +506,7 @@ fn quota_findings_name_the_quota_and_the_excess() {
 #[test]
 fn text_format_lists_findings_then_summary_and_verdict() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(&dir, "in.jsonl", "{\"modelInput\":{}}\n{bad\n");
+    let p = write(dir.path(), "in.jsonl", "{\"modelInput\":{}}\n{bad\n");
     let r = run(&["validate", "--color", "never", p.to_str().unwrap()], None);
     assert_eq!(r.code, 1);
     let lines: Vec<&str> = r.stdout.lines().collect();
@@ -585,7 +576,7 @@ fn tool_errors_exit_2_with_one_line_naming_the_problem() {
 fn unreadable_file_is_a_tool_error() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let p = write(&dir, "secret.jsonl", records(1));
+    let p = write(dir.path(), "secret.jsonl", records(1));
     fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
     if fs::read(&p).is_ok() {
         return; // running as root: permissions do not apply
@@ -602,7 +593,7 @@ fn closed_stdout_exits_quietly() {
     let text: String = (0..20000)
         .map(|i| format!("{{\"modelInput\":{{\"i\":{i}}}}}\n"))
         .collect();
-    let p = write(&dir, "in.jsonl", text);
+    let p = write(dir.path(), "in.jsonl", text);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("bedrock-batch"))
         .args([
             "validate",
@@ -628,7 +619,7 @@ fn closed_stdout_exits_quietly() {
 fn text_findings_stay_on_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(
-        &dir,
+        dir.path(),
         "in.jsonl",
         "{\"recordId\":\"a\\nb\",\"modelInput\":{}}\n{\"recordId\":\"a\\nb\",\"modelInput\":{}}\n",
     );
@@ -717,7 +708,7 @@ fn select_and_ignore_never_change_the_verdict() {
     }
     // File- and job-level validating findings too (Q005 under --select M).
     let dir = tempfile::tempdir().unwrap();
-    let short = write(&dir, "short.jsonl", records(3).as_bytes());
+    let short = write(dir.path(), "short.jsonl", records(3).as_bytes());
     let (r, code) = validate_json(&["--select", "M"], &[&short]);
     assert_eq!((r["verdict"]["status"].as_str(), code), (Some("Failed"), 0));
     assert!(r["verdict"]["message"]

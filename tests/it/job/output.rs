@@ -122,32 +122,31 @@ fn skeletons() {
 // fresh temporary folder with relative paths (the helper checks no temporary path is printed),
 // `--now` fixes the times, and the job id is derived from the request.
 
+/// The arguments of `job create` with a good request (the state folder inside the run's).
+const CREATE: &[&str] = &[
+    "job",
+    "create",
+    "--no-config",
+    "--state-dir",
+    "state",
+    "--job-name",
+    "nightly-tickets",
+    "--role-arn",
+    ROLE,
+    "--model-id",
+    MODEL,
+    "--input-data-config",
+    INPUT_SHORTHAND,
+    "--output-data-config",
+    OUTPUT_SHORTHAND,
+];
+
 /// `job create --local-input export.jsonl` with a good request, in a fresh folder.
 fn create_with_local_input(input: &str) -> String {
     let files: &[(&str, &[u8])] = &[("export.jsonl", input.as_bytes())];
     crate::common::run_in_fresh_dir(
         files,
-        &[
-            "job",
-            "create",
-            "--no-config",
-            "--state-dir",
-            "state",
-            "--job-name",
-            "nightly-tickets",
-            "--role-arn",
-            ROLE,
-            "--model-id",
-            MODEL,
-            "--input-data-config",
-            INPUT_SHORTHAND,
-            "--output-data-config",
-            OUTPUT_SHORTHAND,
-            "--now",
-            NOW,
-            "--local-input",
-            "export.jsonl",
-        ],
+        &[CREATE, &["--now", NOW, "--local-input", "export.jsonl"]].concat(),
     )
     .transcript()
 }
@@ -207,23 +206,7 @@ fn skeleton_yaml_input() {
 
 #[test]
 fn skeleton_output() {
-    insta::assert_snapshot!(skeleton(&[
-        "job",
-        "create",
-        "--no-config",
-        "--state-dir",
-        "state",
-        "--job-name",
-        "nightly-tickets",
-        "--role-arn",
-        ROLE,
-        "--model-id",
-        MODEL,
-        "--input-data-config",
-        INPUT_SHORTHAND,
-        "--output-data-config",
-        OUTPUT_SHORTHAND,
-        "--generate-cli-skeleton",
-        "output",
-    ]));
+    insta::assert_snapshot!(skeleton(
+        &[CREATE, &["--generate-cli-skeleton", "output"]].concat()
+    ));
 }
