@@ -59,7 +59,7 @@ pub struct ValidateOptions {
     /// records must sit under it (M013). `None` skips that check.
     pub input_s3_uri: Option<String>,
     /// Read every file named on its own with the other files of its folder (see
-    /// [`input::InputSet::with_folder_mates`]): its job, as the service would read it.
+    /// `input::InputSet::with_folder_mates`): its job, as the service would read it.
     pub whole_folder: bool,
 }
 

@@ -134,7 +134,7 @@ impl ModelInvocationType {
 
 impl CreateModelInvocationJobRequest {
     /// Builds the typed request from a JSON object that passed
-    /// [`super::constraints::param_problems`] and [`super::constraints::violations`].
+    /// `super::constraints::param_problems` and `super::constraints::violations`.
     pub fn from_checked(value: &Value) -> Result<Self, JobError> {
         serde_json::from_value(value.clone()).map_err(|e| {
             JobError::Internal(format!(

@@ -53,7 +53,7 @@ impl JobStatus {
 }
 
 /// `GetModelInvocationJobResponse`: every member, in the service model's order. Timestamps are
-/// kept as the ISO-8601 text the AWS CLI prints ([`format_timestamp`]).
+/// kept as the ISO-8601 text the AWS CLI prints (`format_timestamp`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelInvocationJob {

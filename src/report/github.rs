@@ -10,7 +10,7 @@
 //! - Escaping follows the runner's parser (actions/toolkit `command.ts`): in the message `%`,
 //!   `\r`, `\n` become `%25`, `%0D`, `%0A`; in properties `:` and `,` also become `%3A`, `%2C`.
 //! - GitHub shows only 10 annotations of each type per step and drops the rest silently, so
-//!   at most [`ANNOTATIONS_PER_TYPE`] of each are written, and when findings are left over one
+//!   at most `ANNOTATIONS_PER_TYPE` of each are written, and when findings are left over one
 //!   last `::notice` says how many (it takes the place of the tenth notice). Each type has its
 //!   own 10, so infos never take an error's place; job-level findings are annotated before
 //!   the record findings of their type, as they are always listed.
@@ -178,7 +178,7 @@ pub fn write(reports: &[Report], style: GithubStyle, out: &mut dyn Write) -> io:
 }
 
 /// Writes the Markdown summary of a run, for `$GITHUB_STEP_SUMMARY`: the verdict, a table of
-/// jobs, a table of findings per rule, and the first [`SUMMARY_ROWS`] findings.
+/// jobs, a table of findings per rule, and the first `SUMMARY_ROWS` findings.
 pub fn write_step_summary(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
     let run = super::run_head(reports);
     let errors = run.summary.errors;

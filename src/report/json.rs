@@ -1,7 +1,7 @@
 //! `--format json`: the whole report as one JSON document (the design's JSON contract).
 //!
 //! A run of several jobs (`--group folder|file`) keeps that contract at the top level, for the
-//! run as a whole (see [`super::combine`]), and adds `jobs`: one single-job document per job,
+//! run as a whole (see `super::combine`), and adds `jobs`: one single-job document per job,
 //! each with its `job` name.
 
 use std::io::{self, Write};

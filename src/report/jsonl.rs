@@ -10,7 +10,7 @@
 //! the JSON report's fields but `diagnostics`. A run of several jobs (`--group folder|file`)
 //! adds `"job": NAME` to each diagnostic event and a `{"type":"job",...}` event (that job's
 //! report but its findings) after each job's findings; the final `summary` is then the whole
-//! run's (see [`super::combine`]).
+//! run's (see `super::combine`).
 //!
 //! The binary streams these events while the input is checked: a file's findings are written
 //! as soon as that file is merged, job-level findings when the job is done.

@@ -12,7 +12,7 @@
 //!
 //! The output is checked against the official SARIF 2.1.0 JSON Schema in the tests.
 //!
-//! [`write`] streams the results: the log around them is built once, then each result is
+//! [`write()`] streams the results: the log around them is built once, then each result is
 //! built, written and dropped, so a run with a million listed findings costs no more memory
 //! than its report (no JSON tree of every result).
 
@@ -130,7 +130,7 @@ fn result(report: &Report, d: &Diagnostic, grouped: bool) -> Value {
     r
 }
 
-/// The SARIF log of a run, as a JSON value (what [`write`] writes, built whole).
+/// The SARIF log of a run, as a JSON value (what [`write()`] writes, built whole).
 pub fn log(reports: &[Report]) -> Value {
     let grouped = is_grouped(reports);
     let mut log = log_without_results(reports);

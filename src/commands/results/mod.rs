@@ -3,20 +3,20 @@
 //!
 //! Data flow, and why it stays within bounded memory:
 //!
-//! 1. The input is scanned by the same engine as `validate` ([`crate::validate::JobRun`]).
+//! 1. The input is scanned by the same engine as `validate` (`crate::validate::JobRun`).
 //!    Per record it keeps only where its line is (file, offset, length), where its `recordId`
 //!    sits in the line, and a 128-bit hash of the id in a map to the record's index
-//!    ([`join::InputIndex`]): under 100 bytes a record with its hash-map slot, never the lines themselves.
+//!    (`join::InputIndex`): under 100 bytes a record with its hash-map slot, never the lines themselves.
 //! 2. The output folder (`{outputS3Uri}/{jobId}/`) is listed and its files classified by
-//!    suffix ([`folder`]): every `*.jsonl.out` (at any depth) is output, `manifest.json.out`
+//!    suffix (`folder`): every `*.jsonl.out` (at any depth) is output, `manifest.json.out`
 //!    the job's counters. Output files are cut into newline-aligned chunks, each chunk's lines
-//!    are read on the thread pool with the project's JSON scanner ([`scan`]), and the chunks
+//!    are read on the thread pool with the project's JSON scanner (`scan`), and the chunks
 //!    are merged in order, so every count and first place is the same for any thread count or
 //!    chunk size. Each output line gives its record a status: `succeeded` (`modelOutput`) or
 //!    `failed` (`error`); an id the input lacks is `unknown`, a second line for a record a
 //!    `duplicate`; records no line mentions stay `missing`.
-//! 3. The summary ([`summary`]) counts statuses, failures by `errorCode`, tokens (from the
-//!    manifest and from each output's usage, [`shapes`]), and checks the manifest's counters
+//! 3. The summary (`summary`) counts statuses, failures by `errorCode`, tokens (from the
+//!    manifest and from each output's usage, `shapes`), and checks the manifest's counters
 //!    against what was counted.
 //! 4. `--retry` and `--joined` ([`write`]) walk the records in input order and copy bytes
 //!    from the inputs (and, for `--joined`, the outputs) by offset, into a temporary file
