@@ -17,7 +17,9 @@ mod line;
 mod record;
 
 pub use chunk::{chunk_end, StreamChunker};
+pub(crate) use line::{classify_line, hex_bytes, strip_bom, strip_crlf, LineClass};
 pub use record::record_id_oddity;
+pub(crate) use record::{classify_model_input, is_oversized_body, ModelInput};
 
 use crate::diagnostic::{Diagnostic, Position};
 use crate::json::{char_column, Scanner};
@@ -288,7 +290,8 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
     let mut start = 0;
     // The BOM is not part of line 1's text: columns on line 1 count from after it, as
     // editors show them.
-    if place.is_first && chunk.starts_with(BOM) {
+    let bom = place.is_first && strip_bom(chunk).0;
+    if bom {
         c.emit(RuleCode::L005, 0, 0, 0, None, || {
             "file starts with a UTF-8 byte-order mark; strict JSON parsers reject it (`bedrock-batch fix` strips it)".into()
         });
@@ -314,7 +317,7 @@ pub fn check_chunk(rules: &LineRules<'_>, place: &ChunkPlace, chunk: &[u8]) -> C
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let line_start = if line_start == 0 && place.is_first && chunk.starts_with(BOM) {
+        let line_start = if line_start == 0 && bom {
             BOM.len()
         } else {
             line_start

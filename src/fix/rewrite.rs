@@ -7,10 +7,12 @@ use super::*;
 use crate::error::{Error, Result};
 use crate::input::{self, InputFile, Opened, SourceSpec};
 use crate::json::ValueKind;
-use crate::json::{char_column, decode_string_contents, Envelope, Member, Scanned, Scanner};
-use crate::limits::MAX_MODEL_INPUT_BYTES;
+use crate::json::{char_column, decode_string_contents, Envelope, Member, Scanner};
 use crate::rules::RuleCode;
-use crate::text::UTF8_BOM as BOM;
+use crate::scan::{
+    classify_line, classify_model_input, hex_bytes, is_oversized_body, strip_bom, strip_crlf,
+    LineClass, ModelInput,
+};
 use crate::validate::{Progress, Tool};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -206,9 +208,12 @@ impl<'o> Fixer<'o> {
     ) -> Result<()> {
         let line_no = stats.lines;
         let mut text = raw;
-        if line_no == 1 && text.starts_with(BOM) {
-            self.changes.add(RuleCode::L005, 1, path, 1);
-            text = &text[BOM.len()..];
+        if line_no == 1 {
+            let (bom, rest) = strip_bom(text);
+            if bom {
+                self.changes.add(RuleCode::L005, 1, path, 1);
+                text = rest;
+            }
         }
         if !terminated && text.is_empty() {
             // Only a BOM: the file has no line.
@@ -219,73 +224,61 @@ impl<'o> Fixer<'o> {
             self.changes.add(RuleCode::L006, 1, path, line_no);
         }
         // The line as `validate` sees it: a `\r` before the `\n` belongs to the line end.
-        let mut vline = text;
-        if terminated && vline.ends_with(b"\r") {
-            vline = &vline[..vline.len() - 1];
+        let (vline, crlf) = strip_crlf(text, terminated);
+        if crlf {
             self.changes.add(RuleCode::L004, 1, path, line_no);
         }
-        if is_blank(vline) {
-            self.changes.add(RuleCode::L003, 1, path, line_no);
-            return Ok(());
-        }
-        stats.records += 1;
         // More `\r` at the end would become a CRLF once `\n` is added.
         let mut body = vline;
         while let [rest @ .., b'\r'] = body {
             body = rest;
         }
-        let inner_bom = body.starts_with(BOM);
-        if inner_bom {
-            body = &body[BOM.len()..];
-            if is_blank(body) {
-                self.changes.add(RuleCode::L005, 1, path, line_no);
+        // A BOM that starts a later line (files joined with `cat`) goes too.
+        let (inner_bom, body) = strip_bom(body);
+        // What is wrong with the line is the engine's decision (as `validate` judges it);
+        // only the wording of a rejection is `fix`'s own.
+        let rejection = match classify_line(&mut self.scanner, body, false, &mut ()) {
+            LineClass::Blank => {
+                if inner_bom {
+                    self.changes.add(RuleCode::L005, 1, path, line_no);
+                }
                 self.changes.add(RuleCode::L003, 1, path, line_no);
-                stats.records -= 1;
                 return Ok(());
             }
-        }
-        let rejection = if let Err(e) = simdutf8::compat::from_utf8(body) {
-            let at = e.valid_up_to();
-            let bad: Vec<String> = body[at..]
-                .iter()
-                .take(e.error_len().unwrap_or(body.len() - at).min(4))
-                .map(|b| format!("0x{b:02X}"))
-                .collect();
-            Some((
+            LineClass::BadUtf8 { at, bad } => Some((
                 RuleCode::L002,
                 format!(
                     "bytes {} at column {} are not valid UTF-8",
-                    bad.join(" "),
+                    hex_bytes(bad),
                     char_column(body, at)
                 ),
-            ))
-        } else {
-            match self.scanner.scan(body) {
-                Scanned::Invalid(e) => Some((
-                    RuleCode::L001,
-                    format!("{} (column {})", e.message, char_column(body, e.offset)),
+            )),
+            LineClass::Invalid(e) => Some((
+                RuleCode::L001,
+                format!("{} (column {})", e.message, char_column(body, e.offset)),
+            )),
+            LineClass::NotObject { kind, .. } => Some((
+                RuleCode::L007,
+                format!("the line is {}, not a JSON object", kind.with_article()),
+            )),
+            LineClass::Record { envelope, .. } => match classify_model_input(&envelope) {
+                ModelInput::Missing => Some((RuleCode::R001, "record has no modelInput".into())),
+                ModelInput::NotObject(m) => Some((
+                    RuleCode::R002,
+                    format!("modelInput is {}, not an object", m.kind.with_article()),
                 )),
-                Scanned::NotObject(kind) => Some((
-                    RuleCode::L007,
-                    format!("the line is {}, not a JSON object", kind.with_article()),
-                )),
-                Scanned::Object(env) => match env.model_input {
-                    None => Some((RuleCode::R001, "record has no modelInput".to_string())),
-                    Some(m) if m.kind != ValueKind::Object => Some((
-                        RuleCode::R002,
-                        format!("modelInput is {}, not an object", m.kind.with_article()),
-                    )),
-                    Some(m) => {
-                        if inner_bom {
-                            self.changes.add(RuleCode::L005, 1, path, line_no);
-                        }
-                        self.record(unit, path, stats, body, &env, m)?;
-                        None
+                ModelInput::Object(m) => {
+                    stats.records += 1;
+                    if inner_bom {
+                        self.changes.add(RuleCode::L005, 1, path, line_no);
                     }
-                },
-            }
+                    self.record(unit, path, stats, body, &envelope, m)?;
+                    None
+                }
+            },
         };
         if let Some((code, message)) = rejection {
+            stats.records += 1;
             stats.rejected += 1;
             unit.reject_line(vline)?;
             self.rejected.push(RejectedLine {
@@ -421,7 +414,7 @@ impl<'o> Fixer<'o> {
         };
         self.remaining
             .add(RuleCode::R007, kept_unknown.len() as u64, path, line_no);
-        if body.len() > MAX_MODEL_INPUT_BYTES {
+        if is_oversized_body(&mi) {
             self.remaining.add(RuleCode::R008, 1, path, line_no);
         }
         let nested_dups = env
@@ -549,12 +542,6 @@ pub(super) fn each_line(
     }
 }
 
-/// Blank as `validate` judges it (rule L003).
-pub(super) fn is_blank(line: &[u8]) -> bool {
-    line.iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | 0x0B | 0x0C))
-}
-
 /// Indexes of the members to keep when a key is repeated: the last of each key, in order.
 pub(super) fn last_of_each_key(members: &[(Member, String)]) -> Vec<usize> {
     let mut last: HashMap<&str, usize> = HashMap::with_capacity(members.len());
@@ -583,6 +570,7 @@ pub(super) fn key_text<'l>(line: &'l [u8], m: &Member) -> &'l [u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Scanned;
 
     pub(super) fn object(line: &[u8]) -> Envelope {
         match Scanner::new().scan(line) {
@@ -629,12 +617,5 @@ mod tests {
             side_path(out, "id-map", Some(Path::new("logs"))),
             Path::new("logs/fixed.id-map.jsonl")
         );
-    }
-
-    #[test]
-    pub(super) fn blank_is_judged_as_validate_does() {
-        assert!(is_blank(b""));
-        assert!(is_blank(b" \t\r\x0B\x0C"));
-        assert!(!is_blank(b" {}"));
     }
 }

@@ -37,9 +37,11 @@ impl ChunkChecker<'_, '_> {
         // one level off and under other names: one R001 that says how to convert it, instead
         // of R001, R003 and an R007 per key. Still R001: the record has no modelInput, so the
         // Validating phase fails the job.
-        let openai_line = env.model_input.is_none() && is_openai_batch_line(&env.unknown_keys);
-        match env.model_input {
-            None if openai_line => self.emit(
+        let model_input = classify_model_input(&env);
+        let openai_line =
+            model_input == ModelInput::Missing && is_openai_batch_line(&env.unknown_keys);
+        match model_input {
+            ModelInput::Missing if openai_line => self.emit(
                 RuleCode::R001,
                 start,
                 rel_line,
@@ -47,7 +49,7 @@ impl ChunkChecker<'_, '_> {
                 Some(String::new()),
                 || "record has no modelInput: this is an OpenAI Batch API request line (custom_id, method, url, body); a Bedrock record is {\"recordId\": <custom_id>, \"modelInput\": <body without its \"model\">}, with the model chosen by the job (--model-id)".into(),
             ),
-            None => self.emit(
+            ModelInput::Missing => self.emit(
                 RuleCode::R001,
                 start,
                 rel_line,
@@ -55,7 +57,7 @@ impl ChunkChecker<'_, '_> {
                 Some(String::new()),
                 || "record has no modelInput".into(),
             ),
-            Some(m) if m.kind != ValueKind::Object => self.emit(
+            ModelInput::NotObject(m) => self.emit(
                 RuleCode::R002,
                 start,
                 rel_line,
@@ -73,9 +75,10 @@ impl ChunkChecker<'_, '_> {
                     )
                 },
             ),
-            Some(m) => {
+            ModelInput::Object(m) => {
                 let size = m.value_end - m.value_start;
-                if size > MAX_MODEL_INPUT_BYTES {
+                let oversized = is_oversized_body(&m);
+                if oversized {
                     self.emit(
                         RuleCode::R008,
                         start,
@@ -98,7 +101,7 @@ impl ChunkChecker<'_, '_> {
                 }
                 // An oversized body is already an error, and its parse tree (many times its
                 // size) is the one thing that would let a single line take the memory.
-                let body_check = self.rules.body.filter(|_| size <= MAX_MODEL_INPUT_BYTES);
+                let body_check = self.rules.body.filter(|_| !oversized);
                 if let Some(body) = body_check {
                     let body_bytes = &line[m.value_start..m.value_end];
                     // The line is valid UTF-8 (checked before it was scanned), and a body
@@ -238,6 +241,34 @@ impl ChunkChecker<'_, '_> {
             self.out.first_odd_id = Some(self.place(&p));
         }
     }
+}
+
+/// What a record's `modelInput` is: the decision (rules R001, R002) that `validate` and
+/// `fix` share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ModelInput {
+    /// The record has none (R001).
+    Missing,
+    /// It is not an object (R002).
+    NotObject(crate::json::Member),
+    /// An object: the body.
+    Object(crate::json::Member),
+}
+
+/// Judges a record's `modelInput` (see [`ModelInput`]).
+#[inline]
+pub(crate) fn classify_model_input(env: &crate::json::Envelope) -> ModelInput {
+    match env.model_input {
+        None => ModelInput::Missing,
+        Some(m) if m.kind != ValueKind::Object => ModelInput::NotObject(m),
+        Some(m) => ModelInput::Object(m),
+    }
+}
+
+/// Whether a `modelInput` value is over the InvokeModel body limit (rule R008).
+#[inline]
+pub(crate) fn is_oversized_body(m: &crate::json::Member) -> bool {
+    m.value_end - m.value_start > MAX_MODEL_INPUT_BYTES
 }
 
 /// Whether a character may appear in a plain record id: ASCII letters and digits, with

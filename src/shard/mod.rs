@@ -42,14 +42,12 @@ use serde::{Deserialize, Serialize};
 use crate::input::{self, InputFile, Opened, SourceSpec};
 use crate::quota::QuotaProfile;
 use crate::rules::{RuleCode, Severity};
-use crate::scan::{ChunkResult, LineStatus};
+use crate::scan::{strip_bom, ChunkResult, LineStatus};
 use crate::text::group_digits;
 use crate::validate::{JobRun, JobSetup, Progress, Report, ValidateOptions};
 
 pub use plan::{PlanError, Quota, ShardPlan};
 pub use requests::RequestSettings;
-
-use crate::text::UTF8_BOM as BOM;
 
 /// What to do with records that have an error-severity finding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -780,9 +778,10 @@ impl<'a> Collector<'a> {
             });
         }
         let spooled = self.spooled[file as usize];
+        // The BOM is not part of line 1 (the engine judged the line without it).
         let mut start = 0;
-        if self.base == 0 && chunk.starts_with(BOM) {
-            start = BOM.len();
+        if self.base == 0 {
+            start = chunk.len() - strip_bom(chunk).1.len();
         }
         for (i, status) in result.line_status.iter().enumerate() {
             debug_assert!(start < chunk.len(), "a status per line");

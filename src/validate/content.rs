@@ -46,7 +46,7 @@ pub fn sniff(head: &[u8], is_all: bool) -> Option<NotJsonl> {
     if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
         return Some(NotJsonl::Utf16);
     }
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let (_, text) = crate::scan::strip_bom(head);
     let mut lines = non_blank_lines(text, is_all);
     let (first, first_complete) = lines.next()?;
     let second = lines.next();
