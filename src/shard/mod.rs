@@ -34,7 +34,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
@@ -345,30 +345,26 @@ pub fn shard(
     )?;
     let cancel = opts.cancel.clone().unwrap_or_default();
 
-    // Pass 1: the validating scan, keeping where every valid record is.
-    let mut sources: Vec<Option<MappedInput>> = Vec::with_capacity(inputs.files.len());
-    for f in &inputs.files {
-        sources.push(if f.is_stray {
-            None
-        } else {
-            MappedInput::open(f, vopts.mmap)?
-        });
-    }
-    let spooled: Vec<bool> = inputs
-        .files
-        .iter()
-        .zip(&sources)
-        .map(|(f, s)| !f.is_stray && s.is_none())
-        .collect();
+    // Pass 1: the validating scan, keeping where every valid record is. The engine opens
+    // each input once: the maps it makes are kept here for the copy pass (pass 2), with what
+    // each file looked like, so no input is mapped twice.
+    let sources: Mutex<Vec<Option<MappedInput>>> =
+        Mutex::new((0..inputs.files.len()).map(|_| None).collect());
     let mut collect = Collector::new(
         &inputs.files,
-        spooled,
+        &sources,
         &staging,
         opts.on_invalid,
         &quotas,
         cancel.clone(),
     )?;
-    let mut run = JobRun::new(&vopts, &setup).with_line_status();
+    let mut run = JobRun::new(&vopts, &setup)
+        .with_line_status()
+        .with_open_sink(Box::new(|index, f, opened| {
+            let mapped = MappedInput::keep(f, opened)?;
+            lock(&sources)[index as usize] = mapped;
+            Ok(())
+        }));
     let scanned = run.scan_all_with(&inputs.files, progress.scan, &mut |file, chunk, result| {
         collect.chunk(file, chunk, result)
     });
@@ -381,6 +377,7 @@ pub fn shard(
     }
     let report = run.finish(&inputs.files);
     let collected = collect.finish()?;
+    let sources = sources.into_inner().unwrap_or_else(PoisonError::into_inner);
 
     if collected.invalid > 0 && opts.on_invalid == OnInvalid::Fail {
         return Ok(ShardOutcome::Invalid(Box::new(report)));
@@ -538,7 +535,8 @@ pub fn shard(
     })))
 }
 
-/// An input file mapped for the copy pass, with what it looked like when mapped.
+/// An input file the scan mapped, kept for the copy pass, with what it looked like when
+/// mapped.
 struct MappedInput {
     /// The file, opened again by the copy pass (which hashes from the map).
     path: PathBuf,
@@ -548,24 +546,19 @@ struct MappedInput {
 }
 
 impl MappedInput {
-    /// Maps `f` when the scan will map it too (a regular file, mapping allowed); `None` for
-    /// inputs that are streamed, whose records are spooled instead.
-    fn open(f: &InputFile, mmap: bool) -> Result<Option<MappedInput>, ShardError> {
-        let SourceSpec::Path(path) = &f.source else {
+    /// Keeps the scan's map of `f` (opened as `opened`) for the copy pass; `None` for inputs
+    /// that are streamed, whose records are spooled instead.
+    fn keep(f: &InputFile, opened: &Opened) -> crate::Result<Option<MappedInput>> {
+        let (SourceSpec::Path(path), Opened::Mapped(map)) = (&f.source, opened) else {
             return Ok(None);
         };
-        match input::open(&f.source, mmap)? {
-            Opened::Mapped(map) => {
-                let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
-                Ok(Some(MappedInput {
-                    path: path.clone(),
-                    len: map.len() as u64,
-                    map,
-                    modified: meta.modified().ok(),
-                }))
-            }
-            Opened::Empty | Opened::Stream(_) => Ok(None),
-        }
+        let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
+        Ok(Some(MappedInput {
+            path: path.clone(),
+            len: map.len() as u64,
+            map: Arc::clone(map),
+            modified: meta.modified().ok(),
+        }))
     }
 
     /// A file rewritten since it was mapped may hold bytes the scan never checked.
@@ -653,6 +646,20 @@ pub(crate) struct Spool {
 }
 
 impl Spool {
+    /// Creates the spool (once, for the first streamed input).
+    fn create(path: PathBuf) -> Result<Spool, ShardError> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| ShardError::write(&path, e))?;
+        Ok(Spool {
+            path,
+            writer: BufWriter::with_capacity(output::PIECE, file),
+            len: 0,
+        })
+    }
+
     /// Writes out what is buffered and closes the spool; the copy pass reads it by path. It
     /// is not mapped, so the memory of a `--no-mmap` or stdin run stays small.
     fn close(self) -> Result<PathBuf, ShardError> {
@@ -687,7 +694,13 @@ struct Collected {
 /// The scan's sink: sees every chunk in input order with the status of each of its lines.
 struct Collector<'a> {
     files: &'a [InputFile],
-    spooled: Vec<bool>,
+    /// The maps the scan made, filled in as it opens each input: a file it did not map is
+    /// streamed, and its records go to the spool.
+    sources: &'a Mutex<Vec<Option<MappedInput>>>,
+    /// Where the spool is made, when the first streamed input needs it.
+    spool_path: PathBuf,
+    /// Whether the current file's records are spooled.
+    spooled: bool,
     record_cap: u64,
     cap_quota: Quota,
     cancel: Arc<AtomicBool>,
@@ -702,27 +715,12 @@ struct Collector<'a> {
 impl<'a> Collector<'a> {
     fn new(
         files: &'a [InputFile],
-        spooled: Vec<bool>,
+        sources: &'a Mutex<Vec<Option<MappedInput>>>,
         staging: &output::Staging,
         on_invalid: OnInvalid,
         q: &QuotaProfile,
         cancel: Arc<AtomicBool>,
     ) -> Result<Self, ShardError> {
-        let spool = if spooled.iter().any(|&s| s) {
-            let path = staging.path().join(output::SPOOL_NAME);
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(|e| ShardError::write(&path, e))?;
-            Some(Spool {
-                path,
-                writer: BufWriter::with_capacity(output::PIECE, file),
-                len: 0,
-            })
-        } else {
-            None
-        };
         let rejected = if on_invalid == OnInvalid::Quarantine {
             let path = staging.path().join(output::REJECTED_NAME);
             let file = File::create_new(&path).map_err(|e| ShardError::write(&path, e))?;
@@ -742,7 +740,9 @@ impl<'a> Collector<'a> {
         };
         Ok(Collector {
             files,
-            spooled,
+            sources,
+            spool_path: staging.path().join(output::SPOOL_NAME),
+            spooled: false,
             record_cap,
             cap_quota,
             cancel,
@@ -754,7 +754,7 @@ impl<'a> Collector<'a> {
                     ends: vec![0],
                     ..RecordIndex::default()
                 },
-                spool,
+                spool: None,
                 rejected,
                 blank: 0,
                 invalid: 0,
@@ -776,8 +776,13 @@ impl<'a> Collector<'a> {
                 first: self.out.index.offsets.len(),
                 file,
             });
+            // The engine opened the file before its first chunk.
+            self.spooled = lock(self.sources)[file as usize].is_none();
+            if self.spooled && self.out.spool.is_none() {
+                self.out.spool = Some(Spool::create(self.spool_path.clone())?);
+            }
         }
-        let spooled = self.spooled[file as usize];
+        let spooled = self.spooled;
         // The BOM is not part of line 1 (the engine judged the line without it).
         let mut start = 0;
         if self.base == 0 {
@@ -870,6 +875,11 @@ impl<'a> Collector<'a> {
         }
         Ok(self.out)
     }
+}
+
+/// The maps the scan made (a panic elsewhere leaves them as they are).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `job-001`: zero-padded to at least 3 digits, more when there are more jobs.

@@ -71,6 +71,11 @@ impl JobSetup {
 pub type ChunkSink<'s, E = Error> =
     dyn FnMut(u32, &[u8], &ChunkResult) -> std::result::Result<(), E> + Send + 's;
 
+/// Called with each input as the engine opens it, before its first chunk (file index, the
+/// file, how it was opened), for commands that read the input again after the scan: `shard`
+/// keeps the map for its copy pass, so each input is opened and mapped once.
+pub type OpenSink<'s> = dyn FnMut(u32, &InputFile, &Opened) -> Result<()> + Send + 's;
+
 /// Called with each listed finding, in report order, as soon as it is final: when the job is
 /// done ([`JobRun::try_finish`]), since which findings are listed depends on the whole job
 /// (the most severe first). Used to stream reports job by job (`--format jsonl`).
@@ -101,6 +106,7 @@ pub struct JobRun<'o> {
     pub(super) paths: Vec<Arc<str>>,
     pub(super) totals: (u64, u64),
     pub(super) finding_sink: Option<Box<FindingSink<'o>>>,
+    pub(super) open_sink: Option<Box<OpenSink<'o>>>,
     /// Files found not to hold JSON lines (F004), whose record counts are not known.
     pub(super) not_jsonl_files: usize,
 }
@@ -130,6 +136,7 @@ impl<'o> JobRun<'o> {
             paths: Vec::new(),
             totals: (0, 0),
             finding_sink: None,
+            open_sink: None,
             not_jsonl_files: 0,
         }
     }
@@ -138,6 +145,12 @@ impl<'o> JobRun<'o> {
     /// The findings given are exactly the report's `diagnostics`, in the same order.
     pub fn with_finding_sink(mut self, sink: Box<FindingSink<'o>>) -> Self {
         self.finding_sink = Some(sink);
+        self
+    }
+
+    /// Shows every input to `sink` as it is opened (see [`OpenSink`]).
+    pub fn with_open_sink(mut self, sink: Box<OpenSink<'o>>) -> Self {
+        self.open_sink = Some(sink);
         self
     }
 
@@ -226,7 +239,11 @@ impl<'o> JobRun<'o> {
             want_line_status,
         };
         let sniffing = opts.rules.is_enabled(RuleCode::F004);
-        match file.open(opts.mmap)? {
+        let opened = file.open(opts.mmap)?;
+        if let Some(sink) = self.open_sink.as_mut() {
+            sink(index, file, &opened)?;
+        }
+        match opened {
             Opened::Empty => {}
             Opened::Mapped(map) => {
                 let data: &[u8] = &map;
