@@ -389,6 +389,48 @@ mod tests {
     }
 
     #[test]
+    fn one_line_classification_for_every_command() {
+        use crate::json::ValueKind;
+        let class = |line: &'static [u8]| classify_line(&mut Scanner::new(), line, false, &mut ());
+        // Blank as L003 has it: spaces, tabs, `\r`, vertical tabs, form feeds.
+        assert!(matches!(class(b""), LineClass::Blank));
+        assert!(matches!(class(b" \t\r\x0B\x0C"), LineClass::Blank));
+        match class(b"{\"a\":\xFF\xFE}") {
+            LineClass::BadUtf8 { at, bad } => assert_eq!((at, bad), (5, &[0xFF][..])),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(hex_bytes(&[0xEF, 0x0A]), "0xEF 0x0A");
+        match class(b"{\"a\":") {
+            LineClass::Invalid(e) => assert_eq!(e.offset, 5),
+            other => panic!("{other:?}"),
+        }
+        match class(b"  [1]") {
+            LineClass::NotObject { first, kind } => {
+                assert_eq!((first, kind), (2, ValueKind::Array))
+            }
+            other => panic!("{other:?}"),
+        }
+        let model_input = |line: &'static [u8]| match class(line) {
+            LineClass::Record { envelope, .. } => classify_model_input(&envelope),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(model_input(br#"{"recordId":"r"}"#), ModelInput::Missing);
+        assert!(matches!(
+            model_input(br#"{"modelInput":"{}"}"#),
+            ModelInput::NotObject(m) if m.kind == ValueKind::String
+        ));
+        assert!(matches!(
+            model_input(br#" {"recordId":"r","modelInput":{}}"#),
+            ModelInput::Object(m) if !is_oversized_body(&m)
+        ));
+        // Line ends and the BOM, as every command strips them.
+        assert_eq!(strip_crlf(b"{}\r", true), (&b"{}"[..], true));
+        assert_eq!(strip_crlf(b"{}\r", false), (&b"{}\r"[..], false));
+        assert_eq!(strip_bom(b"\xEF\xBB\xBF{}"), (true, &b"{}"[..]));
+        assert_eq!(strip_bom(b"{}"), (false, &b"{}"[..]));
+    }
+
+    #[test]
     fn plain_record_ids_are_left_alone() {
         for id in [
             "REC00000001",

