@@ -347,7 +347,9 @@ pub fn shard(
 
     // Pass 1: the validating scan, keeping where every valid record is. The engine opens
     // each input once: the maps it makes are kept here for the copy pass (pass 2), with what
-    // each file looked like, so no input is mapped twice.
+    // each file looked like, so no input is mapped twice. The engine's open sink fills it and
+    // the chunk sink reads it; both must be `Send`, hence the (uncontended: both are called
+    // on the merging thread) mutex.
     let sources: Mutex<Vec<Option<MappedInput>>> =
         Mutex::new((0..inputs.files.len()).map(|_| None).collect());
     let mut collect = Collector::new(
@@ -877,7 +879,7 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// The maps the scan made (a panic elsewhere leaves them as they are).
+/// Locks `m`; a panic elsewhere leaves nothing half-written in the maps it guards.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
