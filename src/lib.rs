@@ -146,6 +146,10 @@
 // (the binary does), and every unsafe operation sits in its own `unsafe` block with a
 // `// SAFETY:` comment, even inside an `unsafe fn`.
 #![deny(missing_docs)]
+// What a caller can reach (a field's type, a return type) it can also name: the public
+// modules re-export it. Not with `internals`, which hands out engine types on purpose and
+// only to the package's own tests, benches and fuzz targets.
+#![cfg_attr(not(feature = "internals"), deny(unnameable_types))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 

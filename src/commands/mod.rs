@@ -24,6 +24,7 @@ pub mod shard {
     //! to upload, with a manifest (and, if asked, one `create-model-invocation-job` request
     //! per job).
 
+    pub use crate::remote::Uploaded;
     pub use crate::shard::{
         shard, InputTotals, LeftOut, Manifest, ManifestFile, ManifestJob, OnInvalid, OutputTotals,
         Quota, Refusal, RejectedFile, RequestSettings, ShardError, ShardOptions, ShardOutcome,
@@ -49,8 +50,8 @@ pub mod job {
     //! jobs kept in a local [`StateStore`].
 
     pub use crate::job::constraints::{
-        ParamProblem, Shape, StructureShape, Violation, CREATE_REQUEST, CREATE_RESPONSE,
-        GET_REQUEST, GET_RESPONSE,
+        IntegerShape, ListShape, Member, ParamProblem, Shape, StringShape, StructureShape,
+        Violation, CREATE_REQUEST, CREATE_RESPONSE, GET_REQUEST, GET_RESPONSE,
     };
     pub use crate::job::state::{StateStore, StoredJob};
     pub use crate::job::{

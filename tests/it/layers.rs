@@ -243,8 +243,9 @@ fn the_public_api_is_the_documented_list_of_modules() {
         lib.contains("#[cfg(feature = \"internals\")]\n#[doc(hidden)]\npub mod internals;"),
         "`internals` must stay behind its feature and hidden"
     );
-    // Missing docs stay an error for everything public.
+    // Missing docs stay an error for everything public, and every reachable type is nameable.
     assert!(lib.contains("#![deny(missing_docs)]"));
+    assert!(lib.contains("deny(unnameable_types)"));
 }
 
 #[test]

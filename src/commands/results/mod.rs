@@ -36,7 +36,8 @@ use crate::error::{Error, Result};
 use crate::limits::DEFAULT_CHUNK_SIZE;
 use crate::validate::{NoProgress, Progress};
 
-pub use join::Status;
+pub use folder::Manifest;
+pub use join::{Noted, Status, Unjoinable, UsageTotals};
 pub use summary::{
     Disagreement, OutputFileSummary, ResultsSummary, SummaryCounts, Tokens, Written,
 };
