@@ -203,10 +203,10 @@ pub use quota::{parse_size, QuotaOverrides, QuotaProfile};
 pub use rules::{RuleCode, RuleSelection, Severity, UnknownRule};
 pub use validate::{NoProgress, Progress, Report};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How the records of a job are invoked (`modelInvocationType`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum InvocationType {
     /// Bodies are InvokeModel request bodies of the model (the default).
     #[default]

@@ -338,10 +338,7 @@ fn check_data(
     use crate::validate::{JobRun, JobSetup, NoProgress, ValidateOptions, VerdictStatus};
     let opts = ValidateOptions {
         model_id: Some(model_id.to_owned()),
-        invocation_type: match invocation_type {
-            ModelInvocationType::InvokeModel => crate::InvocationType::InvokeModel,
-            ModelInvocationType::Converse => crate::InvocationType::Converse,
-        },
+        invocation_type,
         quota_overrides,
         input_s3_uri: input_s3_uri.map(str::to_owned),
         ..ValidateOptions::default()

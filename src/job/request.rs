@@ -112,25 +112,9 @@ pub struct Tag {
     pub value: String,
 }
 
-/// `ModelInvocationType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum ModelInvocationType {
-    /// Records hold InvokeModel request bodies (the service's default).
-    #[default]
-    InvokeModel,
-    /// Records hold Converse request bodies.
-    Converse,
-}
-
-impl ModelInvocationType {
-    /// The service's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelInvocationType::InvokeModel => "InvokeModel",
-            ModelInvocationType::Converse => "Converse",
-        }
-    }
-}
+/// `ModelInvocationType`: the service model's name for [`crate::InvocationType`], the one enum
+/// `validate` and the job emulator share (same variants, same spelling on the wire).
+pub type ModelInvocationType = crate::InvocationType;
 
 impl CreateModelInvocationJobRequest {
     /// Builds the typed request from a JSON object that passed
